@@ -82,7 +82,10 @@ impl QueryArgs {
             }
             let feature = Feature::from_name(name).with_context(|| {
                 let names: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown feature `{name}`; known: geometry, {}", names.join(", "))
+                format!(
+                    "unknown feature `{name}`; known: geometry, {}",
+                    names.join(", ")
+                )
             })?;
             features.disable(feature);
         }

@@ -34,8 +34,13 @@ impl Default for CheckOptions {
 /// Checks a parsed query; returns every error and warning found.
 pub fn check(query: &Query, options: &CheckOptions) -> Vec<Diagnostic> {
     let mut udfs: HashMap<String, Vec<FunctionSignature>> = HashMap::new();
-    for sig in udf_catalogue().into_iter().chain(options.udfs.iter().cloned()) {
-        udfs.entry(sig.name.to_ascii_lowercase()).or_default().push(sig);
+    for sig in udf_catalogue()
+        .into_iter()
+        .chain(options.udfs.iter().cloned())
+    {
+        udfs.entry(sig.name.to_ascii_lowercase())
+            .or_default()
+            .push(sig);
     }
     let mut checker = Checker {
         options,
@@ -53,8 +58,14 @@ struct Checker<'o> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, code: &'static str, message: impl Into<String>, span: Span) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic::error(code, message, span));
+    fn error(
+        &mut self,
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+    ) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::error(code, message, span));
         self.diagnostics.last_mut().expect("just pushed")
     }
 
@@ -144,6 +155,10 @@ impl Checker<'_> {
 
     /// An expression that must be a search condition.
     fn condition(&mut self, e: &Expr, context: &str) {
+        crate::stack::with_stack(|| self.condition_inner(e, context))
+    }
+
+    fn condition_inner(&mut self, e: &Expr, context: &str) {
         let kind = self.kind(e);
         if kind != ValueKind::Condition {
             let inner = e.unnested();
@@ -210,7 +225,9 @@ impl Checker<'_> {
                 self.value(left);
                 self.value(right);
             }
-            Expr::Between { expr, low, high, .. } => {
+            Expr::Between {
+                expr, low, high, ..
+            } => {
                 self.value(expr);
                 self.value(low);
                 self.value(high);
@@ -246,6 +263,10 @@ impl Checker<'_> {
 
     /// An expression that must be a value, not a condition.
     fn value(&mut self, e: &Expr) {
+        crate::stack::with_stack(|| self.value_inner(e))
+    }
+
+    fn value_inner(&mut self, e: &Expr) {
         if self.kind(e) == ValueKind::Condition {
             self.error(
                 "condition-as-value",
@@ -264,8 +285,8 @@ impl Checker<'_> {
         match e {
             Expr::Column(_) | Expr::Literal(_) => {}
             Expr::Nested { expr, .. } => self.walk_value(expr),
-            Expr::Unary { expr, span, .. } => {
-                self.not_geometry(expr, "a sign", *span);
+            Expr::Unary { expr, .. } => {
+                self.not_geometry(expr, "a sign");
                 self.value(expr);
             }
             Expr::Binary {
@@ -276,9 +297,8 @@ impl Checker<'_> {
                 } else {
                     "arithmetic"
                 };
-                let span = Span::new(left.span().end, right.span().start);
-                self.not_geometry(left, what, span);
-                self.not_geometry(right, what, span);
+                self.not_geometry(left, what);
+                self.not_geometry(right, what);
                 self.value(left);
                 self.value(right);
             }
@@ -298,7 +318,7 @@ impl Checker<'_> {
         }
     }
 
-    fn not_geometry(&mut self, operand: &Expr, what: &str, op_span: Span) {
+    fn not_geometry(&mut self, operand: &Expr, what: &str) {
         if self.kind(operand) == ValueKind::Geometry {
             self.error(
                 "geometry-operator",
@@ -306,10 +326,9 @@ impl Checker<'_> {
                 operand.span(),
             )
             .notes
-            .push(format!(
-                "at {}: geometries only go into geometry functions such as CONTAINS, DISTANCE, AREA, COORD1",
-                op_span.start
-            ));
+            .push(
+                "geometries only go into geometry functions such as CONTAINS, DISTANCE, AREA, COORD1".into(),
+            );
         }
     }
 
@@ -370,7 +389,9 @@ impl Checker<'_> {
             let expected = match (min, max) {
                 (0, 0) => "no arguments".to_string(),
                 (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
-                (a, usize::MAX) => format!("at least {a} argument{}", if a == 1 { "" } else { "s" }),
+                (a, usize::MAX) => {
+                    format!("at least {a} argument{}", if a == 1 { "" } else { "s" })
+                }
                 (a, b) => format!("{a} to {b} arguments"),
             };
             return self.arity_error(builtin.name(), &expected, n, call.span);
@@ -380,7 +401,10 @@ impl Checker<'_> {
             Builtin::Round | Builtin::Truncate if n == 2 && !is_signed_integer(&args[1]) => {
                 self.error(
                     "integer-literal-expected",
-                    format!("the precision of {} must be an integer literal", builtin.name()),
+                    format!(
+                        "the precision of {} must be an integer literal",
+                        builtin.name()
+                    ),
                     args[1].span(),
                 );
             }
@@ -437,7 +461,12 @@ impl Checker<'_> {
                     .map(signature_text)
                     .collect::<Vec<_>>()
                     .join("; ");
-                self.arity_error(&call.name.value, &format!("{expected} arguments"), n, call.span);
+                self.arity_error(
+                    &call.name.value,
+                    &format!("{expected} arguments"),
+                    n,
+                    call.span,
+                );
                 if let Some(d) = self.diagnostics.last_mut() {
                     d.notes.push(format!("declared as {forms}"));
                 }
@@ -458,8 +487,15 @@ impl Checker<'_> {
             return;
         }
         let mut candidates: Vec<&str> = Builtin::ALL.iter().map(|b| b.name()).collect();
-        candidates.extend(["AVG", "MAX", "MIN", "SUM", "COUNT", "POINT", "CIRCLE", "BOX", "POLYGON"]);
-        let declared: Vec<String> = self.udfs.values().flatten().map(|s| s.name.clone()).collect();
+        candidates.extend([
+            "AVG", "MAX", "MIN", "SUM", "COUNT", "POINT", "CIRCLE", "BOX", "POLYGON",
+        ]);
+        let declared: Vec<String> = self
+            .udfs
+            .values()
+            .flatten()
+            .map(|s| s.name.clone())
+            .collect();
         candidates.extend(declared.iter().map(String::as_str));
         let suggestion = closest(&call.name.value, candidates).map(str::to_string);
         let d = self.error(
@@ -468,7 +504,8 @@ impl Checker<'_> {
             call.name.span,
         );
         d.notes.push(
-            "a user-defined function must be declared, e.g. --udf \"name(arg DOUBLE) -> DOUBLE\"".into(),
+            "a user-defined function must be declared, e.g. --udf \"name(arg DOUBLE) -> DOUBLE\""
+                .into(),
         );
         if let Some(s) = suggestion {
             d.fix = Some(crate::diagnostic::Fix {
@@ -517,7 +554,11 @@ impl Checker<'_> {
         let kinds: Vec<ValueKind> = g.args.iter().map(|a| self.kind(a)).collect();
         let is_num = |k: &ValueKind| matches!(k, ValueKind::Numeric | ValueKind::String);
         let first_is_point = kinds.first().is_some_and(|k| !is_num(k));
-        let cs = if g.coord_sys.is_some() { "[coordsys, ] " } else { "" };
+        let cs = if g.coord_sys.is_some() {
+            "[coordsys, ] "
+        } else {
+            ""
+        };
         match g.shape {
             Shape::Point => {
                 if n != 2 {
@@ -567,7 +608,10 @@ impl Checker<'_> {
                         g.span,
                     );
                     if n % 2 == 1 {
-                        d.notes.push("an odd number of coordinates leaves one vertex without its latitude".into());
+                        d.notes.push(
+                            "an odd number of coordinates leaves one vertex without its latitude"
+                                .into(),
+                        );
                     }
                 }
             }
@@ -576,6 +620,10 @@ impl Checker<'_> {
 
     /// What kind of value an expression has, from its text alone.
     fn kind(&self, e: &Expr) -> ValueKind {
+        crate::stack::with_stack(|| self.kind_inner(e))
+    }
+
+    fn kind_inner(&self, e: &Expr) -> ValueKind {
         match e {
             Expr::Column(_) => ValueKind::Unknown,
             Expr::Literal(lit) => match lit.value {

@@ -325,6 +325,12 @@ fn not_word(negated: bool) -> &'static str {
 
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        crate::stack::with_stack(|| self.write(f))
+    }
+}
+
+impl Expr {
+    fn write(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let (lmin, rmin) = operand_precedence(self);
         match self {
             Expr::Column(name) => write!(f, "{name}"),
@@ -401,12 +407,9 @@ impl Display for Expr {
                 if *case_insensitive { "ILIKE" } else { "LIKE" },
                 Operand(pattern, rmin)
             ),
-            Expr::IsNull { expr, negated, .. } => write!(
-                f,
-                "{} IS{} NULL",
-                Operand(expr, lmin),
-                not_word(*negated)
-            ),
+            Expr::IsNull { expr, negated, .. } => {
+                write!(f, "{} IS{} NULL", Operand(expr, lmin), not_word(*negated))
+            }
             Expr::Exists { query, .. } => write!(f, "EXISTS ({query})"),
             Expr::Nested { expr, .. } => write!(f, "({expr})"),
             Expr::Function(call) => {

@@ -183,7 +183,9 @@ impl FunctionSignature {
         if !inner.is_empty() {
             for param in split_top_level(inner) {
                 let param = param.trim();
-                let (pname, ptype) = param.split_once(char::is_whitespace).ok_or_else(malformed)?;
+                let (pname, ptype) = param
+                    .split_once(char::is_whitespace)
+                    .ok_or_else(malformed)?;
                 if ptype.trim().is_empty() {
                     return Err(malformed());
                 }
@@ -269,7 +271,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -299,12 +303,16 @@ mod tests {
 
     #[test]
     fn signatures_parse() {
-        let s = FunctionSignature::parse("eso_intersection(r1 REGION, r2 REGION) -> DOUBLE").unwrap();
+        let s =
+            FunctionSignature::parse("eso_intersection(r1 REGION, r2 REGION) -> DOUBLE").unwrap();
         assert_eq!(s.name, "eso_intersection");
         assert_eq!(s.params.len(), 2);
         assert_eq!(s.returns.kind(), ValueKind::Numeric);
         assert_eq!(s.params[0].1.kind(), ValueKind::Geometry);
-        assert!(FunctionSignature::parse("f() -> TEXT").unwrap().params.is_empty());
+        assert!(FunctionSignature::parse("f() -> TEXT")
+            .unwrap()
+            .params
+            .is_empty());
         assert!(FunctionSignature::parse("f(x) -> TEXT").is_err());
         assert!(FunctionSignature::parse("select(x INTEGER) -> TEXT").is_err());
         assert!(FunctionSignature::parse("f(x INTEGER)").is_err());

@@ -185,7 +185,11 @@ pub fn tokenize(source: &str) -> Result<Vec<Token<'_>>, Diagnostic> {
 }
 
 fn internal(at: usize) -> Diagnostic {
-    Diagnostic::error("lexer", "the lexer could not read this", Span::new(at, at + 1))
+    Diagnostic::error(
+        "lexer",
+        "the lexer could not read this",
+        Span::new(at, at + 1),
+    )
 }
 
 fn starts_with_digit(s: &str) -> bool {

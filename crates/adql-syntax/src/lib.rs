@@ -29,6 +29,7 @@ pub mod keywords;
 pub mod lexer;
 mod parser;
 pub mod span;
+mod stack;
 
 pub use ast::Query;
 pub use check::{check, CheckOptions};

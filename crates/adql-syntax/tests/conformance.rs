@@ -118,14 +118,20 @@ fn all_cases() -> Vec<Case> {
             cases.extend(lyonetia_cases(&f));
         }
     }
-    cases.extend(queryparser_cases(&root.join("queryparser/adql_cases.jsonl")));
+    cases.extend(queryparser_cases(
+        &root.join("queryparser/adql_cases.jsonl"),
+    ));
     cases
 }
 
 #[test]
 fn every_conformance_query_is_judged_as_labelled() {
     let cases = all_cases();
-    assert!(cases.len() >= 329, "expected the whole corpus, found {} queries", cases.len());
+    assert!(
+        cases.len() >= 329,
+        "expected the whole corpus, found {} queries",
+        cases.len()
+    );
     let mut wrong = Vec::new();
     for case in &cases {
         let udfs = case
@@ -153,8 +159,17 @@ fn every_conformance_query_is_judged_as_labelled() {
         }
     }
     let valid = cases.iter().filter(|c| c.valid).count();
-    println!("{} queries ({valid} valid, {} invalid)", cases.len(), cases.len() - valid);
-    assert!(wrong.is_empty(), "{} disagreements:\n\n{}", wrong.len(), wrong.join("\n"));
+    println!(
+        "{} queries ({valid} valid, {} invalid)",
+        cases.len(),
+        cases.len() - valid
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -162,8 +177,9 @@ fn every_valid_query_prints_and_parses_back_to_the_same_tree() {
     for case in all_cases().iter().filter(|c| c.valid) {
         let first = adql_syntax::parse(&case.query).expect("valid query parses");
         let printed = first.to_string();
-        let second = adql_syntax::parse(&printed)
-            .unwrap_or_else(|e| panic!("{}: reprint does not parse: {printed}\n{e:?}", case.origin));
+        let second = adql_syntax::parse(&printed).unwrap_or_else(|e| {
+            panic!("{}: reprint does not parse: {printed}\n{e:?}", case.origin)
+        });
         assert_eq!(
             common::without_spans(&first),
             common::without_spans(&second),

@@ -6,19 +6,17 @@
 //! guessed (and re-parsed) as one or the other; the checker then makes sure each
 //! stands where it belongs.
 
-use nom::multi::separated_list1;
-use nom::Parser;
-
 use super::function::{function_like, is_function_start};
-use super::input::{at_kw, comma, failure, ident, kw, lparen, rparen, Input, PResult};
+use super::input::{at_kw, comma_list1, failure, ident, kw, lparen, rparen, Input, PResult};
 use super::query::subquery;
 use crate::ast::{BinaryOp, Expr, Literal, LiteralValue, ObjectName, UnaryOp};
 use crate::diagnostic::Diagnostic;
 use crate::lexer::TokenKind;
+use crate::stack::with_stack;
 
 /// A full expression: a search condition or a value.
 pub(crate) fn expr<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Expr> {
-    or_expr(i)
+    with_stack(|| or_expr(i))
 }
 
 fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
@@ -59,6 +57,7 @@ fn not_expr<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Expr> {
         nots.push(i.start());
         i = i.advance(1);
     }
+    i.check_chain(nots.len())?;
     let (i, mut e) = predicate(i)?;
     for start in nots.into_iter().rev() {
         let span = crate::span::Span::new(start, e.span().end);
@@ -170,7 +169,7 @@ fn in_predicate<'t, 'a>(i: Input<'t, 'a>, left: Expr, negated: bool) -> PResult<
     }
     let (inner, _) = lparen(i)?;
     let inner = inner.deeper()?;
-    let (rest, list) = separated_list1(comma, value).parse(inner)?;
+    let (rest, list) = comma_list1(value)(inner)?;
     let (rest, _) = rparen(rest)?;
     let rest = rest.at_depth_of(&i);
     let span = rest.span_from(start);
@@ -247,6 +246,7 @@ fn unary<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Expr> {
         signs.push((op, i.start()));
         i = i.advance(1);
     }
+    i.check_chain(signs.len())?;
     let (i, mut e) = primary(i)?;
     for (op, start) in signs.into_iter().rev() {
         let span = crate::span::Span::new(start, e.span().end);

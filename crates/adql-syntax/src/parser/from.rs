@@ -2,28 +2,28 @@
 //! joined tables, and joins (`NATURAL`, `INNER`, `LEFT|RIGHT|FULL [OUTER]`,
 //! `ON`, `USING`).
 
-use nom::multi::separated_list1;
+use nom::sequence::{delimited, preceded};
 use nom::Parser;
 
 use super::expr::{dotted_name, expr, starts_query};
-use super::input::{at_kw, comma, failure, ident, lparen, rparen, Input, PResult};
+use super::input::{at_kw, comma_list1, failure, ident, kw, lparen, rparen, Input, PResult};
 use super::query::subquery;
 use crate::ast::{Ident, Join, JoinConstraint, JoinKind, TableRef};
 use crate::diagnostic::Diagnostic;
 use crate::keywords::is_reserved;
 use crate::lexer::TokenKind;
+use crate::stack::with_stack;
 
 /// `table_reference {, table_reference}`.
 pub(crate) fn from_clause<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Vec<TableRef>> {
-    separated_list1(comma, table_reference).parse(i)
+    comma_list1(table_reference)(i)
 }
 
 /// `[AS] alias`, if present. A following `LIMIT n` is not taken as an alias, so
 /// that the error there can suggest TOP.
 pub(crate) fn alias<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Option<Ident>> {
     if at_kw(&i, "AS") {
-        let (rest, name) = ident(i.advance(1))?;
-        return Ok((rest, Some(name)));
+        return preceded(kw("AS"), ident).map(Some).parse(i);
     }
     let t = i.peek();
     let takes = match t.kind {
@@ -44,6 +44,10 @@ pub(crate) fn alias<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Option<Ident>> 
 
 /// A primary followed by any number of joins.
 fn table_reference<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, TableRef> {
+    with_stack(|| joined_tables(i))
+}
+
+fn joined_tables<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, TableRef> {
     let (mut i, mut left) = table_primary(i)?;
     loop {
         let start = left.span().start;
@@ -112,9 +116,7 @@ fn join_constraint<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, JoinConstraint> 
         return Ok((rest, JoinConstraint::On(condition)));
     }
     if at_kw(&i, "USING") {
-        let (rest, _) = lparen(i.advance(1))?;
-        let (rest, columns) = separated_list1(comma, ident).parse(rest)?;
-        let (rest, _) = rparen(rest)?;
+        let (rest, columns) = delimited(lparen, comma_list1(ident), rparen).parse(i.advance(1))?;
         return Ok((rest, JoinConstraint::Using(columns)));
     }
     Ok((i, JoinConstraint::None))
@@ -211,4 +213,3 @@ fn nested_table<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, TableRef> {
         },
     ))
 }
-

@@ -1,11 +1,10 @@
 //! Function-like expressions: built-in and user-defined calls, aggregates,
 //! geometry constructors with their optional coordinate system, CAST and CASE.
 
-use nom::multi::separated_list0;
-use nom::Parser;
-
 use super::expr::{expr, value};
-use super::input::{at_kw, comma, failure, kw, lparen, rparen, unsigned_integer, Input, PResult};
+use super::input::{
+    at_kw, comma_list1, failure, kw, lparen, rparen, unsigned_integer, Input, PResult,
+};
 use crate::ast::{
     Aggregate, AggregateFunc, CaseExpr, CastType, CoordSys, Expr, FunctionCall, GeometryCall,
     Ident, LiteralValue, SetQuantifier, Shape, WhenClause,
@@ -94,7 +93,12 @@ pub(crate) fn function_like<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Expr> {
 /// `( [expr {, expr}] )`, one nesting level deeper.
 fn arguments<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Vec<Expr>> {
     let (inner, _) = lparen(i)?;
-    let (rest, args) = separated_list0(comma, expr).parse(inner.deeper()?)?;
+    let inner = inner.deeper()?;
+    let (rest, args) = if inner.peek().kind == TokenKind::RParen {
+        (inner, Vec::new())
+    } else {
+        comma_list1(expr)(inner)?
+    };
     let (rest, _) = rparen(rest)?;
     Ok((rest.at_depth_of(&i), args))
 }
@@ -103,19 +107,20 @@ fn aggregate<'t, 'a>(i: Input<'t, 'a>, func: AggregateFunc) -> PResult<'t, 'a, E
     let start = i.start();
     let (inner, _) = lparen(i.advance(1))?;
     let inner = inner.deeper()?;
-    let (rest, quantifier, arg) = if func == AggregateFunc::Count && inner.peek().kind == TokenKind::Star {
-        (inner.advance(1), None, None)
-    } else {
-        let (rest, quantifier) = if at_kw(&inner, "DISTINCT") {
-            (inner.advance(1), Some(SetQuantifier::Distinct))
-        } else if at_kw(&inner, "ALL") {
-            (inner.advance(1), Some(SetQuantifier::All))
+    let (rest, quantifier, arg) =
+        if func == AggregateFunc::Count && inner.peek().kind == TokenKind::Star {
+            (inner.advance(1), None, None)
         } else {
-            (inner, None)
+            let (rest, quantifier) = if at_kw(&inner, "DISTINCT") {
+                (inner.advance(1), Some(SetQuantifier::Distinct))
+            } else if at_kw(&inner, "ALL") {
+                (inner.advance(1), Some(SetQuantifier::All))
+            } else {
+                (inner, None)
+            };
+            let (rest, arg) = expr(rest)?;
+            (rest, quantifier, Some(arg))
         };
-        let (rest, arg) = expr(rest)?;
-        (rest, quantifier, Some(arg))
-    };
     let (rest, _) = rparen(rest)?;
     let rest = rest.at_depth_of(&i);
     let span = rest.span_from(start);
@@ -249,8 +254,17 @@ fn cast_type<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, CastType> {
             )
             .with_note(format!("the CAST target types are {CAST_TARGETS}"));
             let known = [
-                "CHAR", "VARCHAR", "SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE", "TIMESTAMP",
-                "POINT", "CIRCLE", "POLYGON",
+                "CHAR",
+                "VARCHAR",
+                "SMALLINT",
+                "INTEGER",
+                "BIGINT",
+                "REAL",
+                "DOUBLE",
+                "TIMESTAMP",
+                "POINT",
+                "CIRCLE",
+                "POLYGON",
             ];
             let suggestion = match word.as_str() {
                 "INT" | "INT4" | "INT8" | "LONG" => Some("INTEGER"),
@@ -281,7 +295,11 @@ fn case<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Expr> {
     loop {
         let when_start = rest.start();
         let (r, _) = kw("WHEN")(rest)?;
-        let (r, condition) = if operand.is_some() { value(r)? } else { expr(r)? };
+        let (r, condition) = if operand.is_some() {
+            value(r)?
+        } else {
+            expr(r)?
+        };
         let (r, _) = kw("THEN")(r)?;
         let (r, result) = expr(r)?;
         let span = r.span_from(when_start);

@@ -88,6 +88,19 @@ impl<'t, 'a> Input<'t, 'a> {
         })
     }
 
+    /// An error if `count` chained prefix operators (signs, NOT) would nest past
+    /// the depth limit: their trees are as deep as parentheses.
+    pub fn check_chain(&self, count: usize) -> Result<(), nom::Err<PError>> {
+        if count > usize::from(self.max_depth) {
+            return Err(failure(Diagnostic::error(
+                "nesting-too-deep",
+                format!("more than {} signs or NOTs in a row", self.max_depth),
+                self.peek().span,
+            )));
+        }
+        Ok(())
+    }
+
     /// This position at the nesting depth of `outer` (after a nested parse).
     pub fn at_depth_of(&self, outer: &Input<'t, 'a>) -> Self {
         Input {
@@ -168,7 +181,9 @@ pub(crate) fn failure(diagnostic: Diagnostic) -> nom::Err<PError> {
 }
 
 /// Matches the keyword `word` (case-insensitive) and returns its span.
-pub(crate) fn kw<'t, 'a: 't>(word: &'static str) -> impl Fn(Input<'t, 'a>) -> PResult<'t, 'a, Span> {
+pub(crate) fn kw<'t, 'a: 't>(
+    word: &'static str,
+) -> impl Fn(Input<'t, 'a>) -> PResult<'t, 'a, Span> {
     move |i: Input<'t, 'a>| {
         let t = i.peek();
         if t.is_word(word) {
@@ -214,6 +229,26 @@ pub(crate) fn comma<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Span> {
     punct(TokenKind::Comma, "`,`")(i)
 }
 
+/// One or more `elem` separated by commas. After a comma an element must follow:
+/// its error is final, so that `IN (1, 2,)` reports the missing value, not the comma.
+pub(crate) fn comma_list1<'t, 'a: 't, O>(
+    elem: impl Fn(Input<'t, 'a>) -> PResult<'t, 'a, O>,
+) -> impl Fn(Input<'t, 'a>) -> PResult<'t, 'a, Vec<O>> {
+    move |i: Input<'t, 'a>| {
+        let (mut i, first) = elem(i)?;
+        let mut items = vec![first];
+        while let Ok((after_comma, _)) = comma(i) {
+            let (rest, item) = elem(after_comma).map_err(|e| match e {
+                nom::Err::Error(err) => nom::Err::Failure(err),
+                other => other,
+            })?;
+            items.push(item);
+            i = rest;
+        }
+        Ok((i, items))
+    }
+}
+
 /// An identifier: a regular identifier that is not a reserved word, or a delimited one.
 pub(crate) fn ident<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Ident> {
     let t = i.peek();
@@ -257,7 +292,10 @@ pub(crate) fn unsigned_integer<'t, 'a: 't>(
             _ => Err(failure(
                 Diagnostic::error(
                     "expected-integer",
-                    format!("{what} takes a non-negative integer, found {}", t.describe()),
+                    format!(
+                        "{what} takes a non-negative integer, found {}",
+                        t.describe()
+                    ),
                     t.span,
                 )
                 .with_note("write digits only, such as 10"),

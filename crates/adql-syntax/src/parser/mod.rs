@@ -91,16 +91,16 @@ fn check_parentheses(tokens: &[Token<'_>]) -> Result<(), Diagnostic> {
         }
     }
     match open.pop() {
-        Some(span) => Err(Diagnostic::error(
-            "unbalanced-parentheses",
-            "this `(` is never closed",
-            span,
-        )
-        .with_note(format!(
-            "{} parenthesis{} left open at the end of the query",
-            open.len() + 1,
-            if open.is_empty() { " is" } else { "es are" }
-        ))),
+        Some(span) => {
+            Err(
+                Diagnostic::error("unbalanced-parentheses", "this `(` is never closed", span)
+                    .with_note(format!(
+                        "{} parenthesis{} left open at the end of the query",
+                        open.len() + 1,
+                        if open.is_empty() { " is" } else { "es are" }
+                    )),
+            )
+        }
         None => Ok(()),
     }
 }
@@ -142,7 +142,10 @@ fn to_diagnostic(err: PError, tokens: &[Token<'_>]) -> Diagnostic {
         diag = diag
             .with_note("ADQL limits the number of rows with TOP, right after SELECT")
             .with_fix(
-                format!("remove `{}` and write `SELECT TOP {count} …`", span_text(tokens, span)),
+                format!(
+                    "remove `{}` and write `SELECT TOP {count} …`",
+                    span_text(tokens, span)
+                ),
                 span,
                 "",
             );
@@ -153,9 +156,16 @@ fn to_diagnostic(err: PError, tokens: &[Token<'_>]) -> Diagnostic {
         .filter(|_| tokens[(pos + 1).min(tokens.len() - 1)].kind != TokenKind::LParen)
     {
         diag = diag
-            .with_note(format!("{} is a function; call it with parentheses", builtin.name()))
+            .with_note(format!(
+                "{} is a function; call it with parentheses",
+                builtin.name()
+            ))
             .with_fix(
-                format!("write {}(…)", builtin.name()),
+                if builtin.arity().1 == 0 {
+                    format!("write {}()", builtin.name())
+                } else {
+                    format!("write {}(…)", builtin.name())
+                },
                 found.span,
                 format!("{}()", builtin.name()),
             );
@@ -202,16 +212,19 @@ fn to_diagnostic(err: PError, tokens: &[Token<'_>]) -> Diagnostic {
 fn span_text(tokens: &[Token<'_>], span: Span) -> String {
     tokens
         .iter()
-        .filter(|t| t.span.start >= span.start && t.span.end <= span.end)
+        .filter(|t| !t.span.is_empty() && t.span.start >= span.start && t.span.end <= span.end)
         .map(|t| t.text)
         .collect::<Vec<_>>()
         .join(" ")
 }
 
 fn wants_name(expected: &[&str]) -> bool {
-    expected
-        .iter()
-        .any(|e| matches!(*e, "identifier" | "expression" | "table name" | "column name"))
+    expected.iter().any(|e| {
+        matches!(
+            *e,
+            "identifier" | "expression" | "table name" | "column name"
+        )
+    })
 }
 
 #[cfg(test)]

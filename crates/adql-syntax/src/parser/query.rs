@@ -1,16 +1,23 @@
 //! Queries: `WITH` (top level only), set operations with INTERSECT binding
 //! tighter than UNION and EXCEPT, parenthesised operands, `ORDER BY`, `OFFSET`.
 
-use nom::multi::separated_list1;
+use nom::branch::alt;
+use nom::combinator::opt;
+use nom::sequence::separated_pair;
 use nom::Parser;
 
 use super::expr::expr;
-use super::input::{at_kw, comma, failure, ident, kw, lparen, rparen, unsigned_integer, Input, PResult};
+use super::input::{
+    at_kw, comma_list1, failure, ident, kw, lparen, rparen, unsigned_integer, Input, PResult,
+};
 use super::select::select;
-use crate::ast::{Count, Cte, OrderByItem, OrderDirection, Query, SetExpr, SetOperation, SetOperator};
+use crate::ast::{
+    Count, Cte, OrderByItem, OrderDirection, Query, SetExpr, SetOperation, SetOperator,
+};
 use crate::diagnostic::Diagnostic;
 use crate::lexer::TokenKind;
 use crate::span::Span;
+use crate::stack::with_stack;
 
 /// The whole input: `[WITH …] query [;]` and nothing after it.
 pub(crate) fn top_level_query<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Query> {
@@ -25,7 +32,7 @@ pub(crate) fn top_level_query<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Query
     }
     let (i, with) = if at_kw(&i, "WITH") {
         let (rest, _) = kw("WITH")(i)?;
-        separated_list1(comma, cte).parse(rest)?
+        comma_list1(cte)(rest)?
     } else {
         (i, Vec::new())
     };
@@ -46,7 +53,14 @@ pub(crate) fn top_level_query<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Query
 /// The error for tokens after a complete query: list what could have continued it.
 fn trailing(i: Input<'_, '_>) -> nom::Err<super::PError> {
     i.expected_any(&[
-        "WHERE", "GROUP", "HAVING", "ORDER", "OFFSET", "UNION", "EXCEPT", "INTERSECT",
+        "WHERE",
+        "GROUP",
+        "HAVING",
+        "ORDER",
+        "OFFSET",
+        "UNION",
+        "EXCEPT",
+        "INTERSECT",
         "end of query",
     ])
 }
@@ -54,9 +68,7 @@ fn trailing(i: Input<'_, '_>) -> nom::Err<super::PError> {
 /// `name AS ( query )`.
 fn cte<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Cte> {
     let start = i.start();
-    let (rest, name) = ident(i)?;
-    let (rest, _) = kw("AS")(rest)?;
-    let (rest, query) = subquery(rest)?;
+    let (rest, (name, query)) = separated_pair(ident, kw("AS"), subquery).parse(i)?;
     let span = rest.span_from(start);
     Ok((
         rest,
@@ -89,11 +101,15 @@ pub(crate) fn subquery<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Query> {
 
 /// A set expression with its `ORDER BY` and `OFFSET`.
 pub(crate) fn query_expression<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Query> {
+    with_stack(|| query_expression_body(i))
+}
+
+fn query_expression_body<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Query> {
     let start = i.start();
     let (rest, body) = set_expression(i)?;
     let (rest, order_by) = if at_kw(&rest, "ORDER") {
         let (r, _) = kw("BY")(rest.advance(1))?;
-        separated_list1(comma, order_by_item).parse(r)?
+        comma_list1(order_by_item)(r)?
     } else {
         (rest, Vec::new())
     };
@@ -158,10 +174,9 @@ fn set_term<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, SetExpr> {
 }
 
 fn all_flag<'t, 'a>(i: Input<'t, 'a>) -> (Input<'t, 'a>, bool) {
-    if at_kw(&i, "ALL") {
-        (i.advance(1), true)
-    } else {
-        (i, false)
+    match opt(kw("ALL")).parse(i) {
+        Ok((rest, all)) => (rest, all.is_some()),
+        Err(_) => (i, false),
     }
 }
 
@@ -186,13 +201,11 @@ fn set_primary<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, SetExpr> {
 fn order_by_item<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, OrderByItem> {
     let start = i.start();
     let (rest, e) = expr(i)?;
-    let (rest, direction) = if at_kw(&rest, "ASC") {
-        (rest.advance(1), Some(OrderDirection::Asc))
-    } else if at_kw(&rest, "DESC") {
-        (rest.advance(1), Some(OrderDirection::Desc))
-    } else {
-        (rest, None)
-    };
+    let (rest, direction) = opt(alt((
+        kw("ASC").map(|_| OrderDirection::Asc),
+        kw("DESC").map(|_| OrderDirection::Desc),
+    )))
+    .parse(rest)?;
     let span: Span = rest.span_from(start);
     Ok((
         rest,

@@ -1,11 +1,12 @@
 //! `SELECT [ALL|DISTINCT] [TOP n] list FROM … [WHERE] [GROUP BY] [HAVING]`.
 
-use nom::multi::separated_list1;
+use nom::branch::alt;
+use nom::combinator::opt;
 use nom::Parser;
 
 use super::expr::{dotted_name, expr};
 use super::from::{alias, from_clause};
-use super::input::{at_kw, comma, failure, kw, unsigned_integer, Input, PResult};
+use super::input::{at_kw, comma_list1, failure, kw, unsigned_integer, Input, PResult};
 use crate::ast::{Count, Select, SelectItem, SetQuantifier};
 use crate::diagnostic::Diagnostic;
 use crate::lexer::TokenKind;
@@ -14,15 +15,12 @@ use crate::lexer::TokenKind;
 pub(crate) fn select<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Select> {
     let start = i.start();
     let (mut i, _) = kw("SELECT")(i)?;
-    let quantifier = if at_kw(&i, "DISTINCT") {
-        i = i.advance(1);
-        Some(SetQuantifier::Distinct)
-    } else if at_kw(&i, "ALL") {
-        i = i.advance(1);
-        Some(SetQuantifier::All)
-    } else {
-        None
-    };
+    let (rest, quantifier) = opt(alt((
+        kw("DISTINCT").map(|_| SetQuantifier::Distinct),
+        kw("ALL").map(|_| SetQuantifier::All),
+    )))
+    .parse(i)?;
+    i = rest;
     let top = if at_kw(&i, "TOP") {
         let (rest, (value, span)) = unsigned_integer("TOP")(i.advance(1))?;
         i = rest;
@@ -41,7 +39,7 @@ pub(crate) fn select<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Select> {
     };
     let (i, group_by) = if at_kw(&i, "GROUP") {
         let (rest, _) = kw("BY")(i.advance(1))?;
-        separated_list1(comma, expr).parse(rest)?
+        comma_list1(expr)(rest)?
     } else {
         (i, Vec::new())
     };
@@ -97,7 +95,7 @@ fn select_list<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Vec<SelectItem>> {
     if t.kind == TokenKind::Word && t.is_word("FROM") {
         return Err(i.expected_any(&["`*`", "expression"]));
     }
-    separated_list1(comma, select_item).parse(i)
+    comma_list1(select_item)(i)
 }
 
 /// `t.*` or `expr [[AS] alias]`.
@@ -113,5 +111,12 @@ fn select_item<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, SelectItem> {
     let (rest, e) = expr(i)?;
     let (rest, alias) = alias(rest)?;
     let span = rest.span_from(start);
-    Ok((rest, SelectItem::Expr { expr: e, alias, span }))
+    Ok((
+        rest,
+        SelectItem::Expr {
+            expr: e,
+            alias,
+            span,
+        },
+    ))
 }
