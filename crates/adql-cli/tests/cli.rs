@@ -30,7 +30,10 @@ fn validate_exit_codes() {
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert!(ok.stderr.is_empty());
 
-    let bad = adql(&["validate", "SELECT s_ra\nFROM ivoa.ObsCore LIMIT 5"], None);
+    let bad = adql(
+        &["validate", "SELECT s_ra\nFROM ivoa.ObsCore LIMIT 5"],
+        None,
+    );
     assert_eq!(bad.status.code(), Some(1));
     let err = text(&bad.stderr);
     assert!(err.contains("--> <query>:2:19"), "{err}");
@@ -79,10 +82,20 @@ fn udf_declarations_features_and_strict() {
     let q = "SELECT eso_intersection(r1, r2) FROM t";
     assert_eq!(adql(&["validate", q], None).status.code(), Some(1));
     let declared = adql(
-        &["validate", "--udf", "eso_intersection(r1 REGION, r2 REGION) -> DOUBLE", q],
+        &[
+            "validate",
+            "--udf",
+            "eso_intersection(r1 REGION, r2 REGION) -> DOUBLE",
+            q,
+        ],
         None,
     );
-    assert_eq!(declared.status.code(), Some(0), "{}", text(&declared.stderr));
+    assert_eq!(
+        declared.status.code(),
+        Some(0),
+        "{}",
+        text(&declared.stderr)
+    );
     let bad_sig = adql(&["validate", "--udf", "eso_intersection(r1) ->", q], None);
     assert_eq!(bad_sig.status.code(), Some(2));
 
@@ -93,7 +106,12 @@ fn udf_declarations_features_and_strict() {
     assert!(text(&off.stderr).contains("unsupported feature BOX"));
     let geo_off = adql(&["validate", "--disable", "geometry", boxq], None);
     assert!(text(&geo_off.stderr).contains("unsupported feature CONTAINS"));
-    assert_eq!(adql(&["validate", "--disable", "nonsense", boxq], None).status.code(), Some(2));
+    assert_eq!(
+        adql(&["validate", "--disable", "nonsense", boxq], None)
+            .status
+            .code(),
+        Some(2)
+    );
 
     let case = "SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END FROM t";
     assert_eq!(adql(&["validate", case], None).status.code(), Some(0));

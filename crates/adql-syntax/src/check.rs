@@ -3,6 +3,7 @@
 //! user-defined functions, and optional features.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
@@ -11,7 +12,7 @@ use crate::functions::{closest, udf_catalogue, Builtin, FunctionSignature, Value
 use crate::span::Span;
 
 /// What the checker accepts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// Optional features switched on.
     pub features: FeatureSet,
@@ -21,43 +22,57 @@ pub struct CheckOptions {
     pub udfs: Vec<FunctionSignature>,
 }
 
-impl Default for CheckOptions {
-    fn default() -> Self {
-        CheckOptions {
-            features: FeatureSet::all(),
-            strict: false,
-            udfs: Vec::new(),
-        }
-    }
-}
-
 /// Checks a parsed query; returns every error and warning found.
 pub fn check(query: &Query, options: &CheckOptions) -> Vec<Diagnostic> {
-    let mut udfs: HashMap<String, Vec<FunctionSignature>> = HashMap::new();
-    for sig in udf_catalogue()
-        .into_iter()
-        .chain(options.udfs.iter().cloned())
-    {
-        udfs.entry(sig.name.to_ascii_lowercase())
+    let mut declared: HashMap<String, Vec<&FunctionSignature>> = HashMap::new();
+    for sig in &options.udfs {
+        declared
+            .entry(sig.name.to_ascii_lowercase())
             .or_default()
             .push(sig);
     }
     let mut checker = Checker {
         options,
-        udfs,
+        declared,
         diagnostics: Vec::new(),
     };
     checker.query(query);
     checker.diagnostics
 }
 
+/// The IVOA UDF catalogue by lower-case name, parsed once per process.
+fn catalogue() -> &'static HashMap<String, Vec<FunctionSignature>> {
+    static CATALOGUE: OnceLock<HashMap<String, Vec<FunctionSignature>>> = OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let mut map: HashMap<String, Vec<FunctionSignature>> = HashMap::new();
+        for sig in udf_catalogue() {
+            map.entry(sig.name.to_ascii_lowercase())
+                .or_default()
+                .push(sig);
+        }
+        map
+    })
+}
+
 struct Checker<'o> {
     options: &'o CheckOptions,
-    udfs: HashMap<String, Vec<FunctionSignature>>,
+    /// Functions declared by the caller, by lower-case name.
+    declared: HashMap<String, Vec<&'o FunctionSignature>>,
     diagnostics: Vec<Diagnostic>,
 }
 
-impl Checker<'_> {
+impl<'o> Checker<'o> {
+    /// The signatures of a user-defined function: declared ones and the catalogue's.
+    fn signatures(&self, name: &str) -> Vec<&FunctionSignature> {
+        let key = name.to_ascii_lowercase();
+        let mut sigs: Vec<&FunctionSignature> =
+            self.declared.get(&key).cloned().unwrap_or_default();
+        if let Some(known) = catalogue().get(&key) {
+            sigs.extend(known);
+        }
+        sigs
+    }
+
     fn error(
         &mut self,
         code: &'static str,
@@ -176,11 +191,11 @@ impl Checker<'_> {
                     d.notes.push(format!(
                         "ADQL has no boolean values: write {name}(…) = 1 for rows inside, = 0 for rows outside"
                     ));
-                    d.fix = Some(crate::diagnostic::Fix {
+                    d.fix = Some(Box::new(crate::diagnostic::Fix {
                         message: "add `= 1`".into(),
                         span: Span::new(span.end, span.end),
                         replacement: " = 1".into(),
-                    });
+                    }));
                 }
                 _ => {
                     let found = match kind {
@@ -446,7 +461,8 @@ impl Checker<'_> {
     fn udf(&mut self, call: &FunctionCall) {
         let key = call.name.value.to_ascii_lowercase();
         let n = call.args.len();
-        if let Some(sigs) = self.udfs.get(&key) {
+        let sigs = self.signatures(&key);
+        if !sigs.is_empty() {
             if !sigs.iter().any(|s| s.params.len() == n) {
                 let mut counts: Vec<usize> = sigs.iter().map(|s| s.params.len()).collect();
                 counts.sort_unstable();
@@ -458,7 +474,7 @@ impl Checker<'_> {
                     .join(" or ");
                 let forms = sigs
                     .iter()
-                    .map(signature_text)
+                    .map(|s| signature_text(s))
                     .collect::<Vec<_>>()
                     .join("; ");
                 self.arity_error(
@@ -491,10 +507,11 @@ impl Checker<'_> {
             "AVG", "MAX", "MIN", "SUM", "COUNT", "POINT", "CIRCLE", "BOX", "POLYGON",
         ]);
         let declared: Vec<String> = self
-            .udfs
+            .declared
             .values()
             .flatten()
             .map(|s| s.name.clone())
+            .chain(catalogue().values().flatten().map(|s| s.name.clone()))
             .collect();
         candidates.extend(declared.iter().map(String::as_str));
         let suggestion = closest(&call.name.value, candidates).map(str::to_string);
@@ -508,11 +525,11 @@ impl Checker<'_> {
                 .into(),
         );
         if let Some(s) = suggestion {
-            d.fix = Some(crate::diagnostic::Fix {
+            d.fix = Some(Box::new(crate::diagnostic::Fix {
                 message: format!("did you mean {s}?"),
                 span: call.name.span,
                 replacement: s,
-            });
+            }));
         }
     }
 
@@ -649,12 +666,11 @@ impl Checker<'_> {
             Expr::Function(call) => match call.builtin {
                 Some(Builtin::Coalesce) => self.first_known(call.args.iter()),
                 Some(b) => b.result_kind(),
-                None => {
-                    let sigs = self.udfs.get(&call.name.value.to_ascii_lowercase());
-                    sigs.and_then(|s| s.first())
-                        .map(|s| s.returns.kind())
-                        .unwrap_or(ValueKind::Unknown)
-                }
+                None => self
+                    .signatures(&call.name.value)
+                    .first()
+                    .map(|s| s.returns.kind())
+                    .unwrap_or(ValueKind::Unknown),
             },
             Expr::Aggregate(agg) => match (agg.func, &agg.arg) {
                 (AggregateFunc::Max | AggregateFunc::Min, Some(arg)) => self.kind(arg),

@@ -41,8 +41,8 @@ pub struct Diagnostic {
     pub span: Span,
     /// Further explanation, each a sentence.
     pub notes: Vec<String>,
-    /// A suggested edit, when one is obvious.
-    pub fix: Option<Fix>,
+    /// A suggested edit, when one is obvious (boxed: most diagnostics have none).
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Diagnostic {
@@ -79,11 +79,11 @@ impl Diagnostic {
         span: Span,
         replacement: impl Into<String>,
     ) -> Self {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             message: message.into(),
             span,
             replacement: replacement.into(),
-        });
+        }));
         self
     }
 

@@ -20,8 +20,16 @@ fn productions() -> Vec<(String, Production)> {
     for line in GRAMMAR.lines() {
         let trimmed = line.trim();
         if let Some(example) = trimmed.strip_prefix("(* example:") {
-            let example = example.trim().strip_suffix("*)").expect("one-line example").trim();
-            out.last_mut().expect("example after a production").1.examples.push(example.into());
+            let example = example
+                .trim()
+                .strip_suffix("*)")
+                .expect("one-line example")
+                .trim();
+            out.last_mut()
+                .expect("example after a production")
+                .1
+                .examples
+                .push(example.into());
             continue;
         }
         if in_comment || trimmed.starts_with("(*") {
@@ -37,7 +45,11 @@ fn productions() -> Vec<(String, Production)> {
                 },
             ));
         } else if !trimmed.is_empty() {
-            out.last_mut().expect("continuation after a production").1.body.push_str(line);
+            out.last_mut()
+                .expect("continuation after a production")
+                .1
+                .body
+                .push_str(line);
         }
     }
     out
@@ -67,7 +79,11 @@ fn referenced(body: &str) -> BTreeSet<String> {
 #[test]
 fn every_production_has_an_accepted_example() {
     let productions = productions();
-    assert!(productions.len() > 50, "found only {} productions", productions.len());
+    assert!(
+        productions.len() > 50,
+        "found only {} productions",
+        productions.len()
+    );
     for (name, p) in &productions {
         assert!(!p.examples.is_empty(), "production {name} has no example");
         for example in &p.examples {
@@ -84,7 +100,14 @@ fn every_production_has_an_accepted_example() {
 #[test]
 fn grammar_names_are_defined_and_used() {
     // Lexical names explained in prose rather than defined as productions.
-    let lexical: BTreeSet<&str> = ["digits", "letter", "digit", "character", "separator_with_newline"].into();
+    let lexical: BTreeSet<&str> = [
+        "digits",
+        "letter",
+        "digit",
+        "character",
+        "separator_with_newline",
+    ]
+    .into();
     let productions = productions();
     let defined: BTreeMap<&str, &Production> =
         productions.iter().map(|(n, p)| (n.as_str(), p)).collect();

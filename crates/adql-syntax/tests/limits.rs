@@ -14,7 +14,10 @@ fn many_predicates(n: usize) -> String {
             )
         })
         .collect();
-    format!("SELECT obs_id FROM ivoa.ObsCore WHERE {}", predicates.join("\nOR "))
+    format!(
+        "SELECT obs_id FROM ivoa.ObsCore WHERE {}",
+        predicates.join("\nOR ")
+    )
 }
 
 fn best_of_three(q: &str) -> Duration {
@@ -36,7 +39,11 @@ fn a_megabyte_of_ordinary_query_parses_in_linear_time() {
     assert!(large.len() > 1_000_000, "{} bytes", large.len());
     let t_small = best_of_three(&small);
     let t_large = best_of_three(&large);
-    println!("{} bytes: {t_small:?}; {} bytes: {t_large:?}", small.len(), large.len());
+    println!(
+        "{} bytes: {t_small:?}; {} bytes: {t_large:?}",
+        small.len(),
+        large.len()
+    );
     // Four times the input may take at most ~8 times as long (noise, caches), not 16.
     assert!(
         t_large < t_small * 8 + Duration::from_millis(50),
@@ -54,7 +61,11 @@ fn input_over_the_limit_is_refused_with_a_clear_error() {
     };
     let err = parse_query(&q, limits).unwrap_err();
     assert_eq!(err.code, "query-too-large");
-    assert!(err.message.contains("limit is 1000 bytes"), "{}", err.message);
+    assert!(
+        err.message.contains("limit is 1000 bytes"),
+        "{}",
+        err.message
+    );
     let default = ParseLimits::default();
     assert_eq!(default.max_bytes, 16 * 1024 * 1024);
 }

@@ -29,8 +29,9 @@ pub(crate) fn alias<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Option<Ident>> 
     let takes = match t.kind {
         TokenKind::QuotedIdent(_) => true,
         TokenKind::Word => {
-            !is_reserved(t.text)
-                && !(t.is_word("LIMIT") && matches!(i.peek_at(1).kind, TokenKind::Number(_)))
+            let limit_clause =
+                t.is_word("LIMIT") && matches!(i.peek_at(1).kind, TokenKind::Number(_));
+            !is_reserved(t.text) && !limit_clause
         }
         _ => false,
     };

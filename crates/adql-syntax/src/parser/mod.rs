@@ -78,14 +78,12 @@ fn check_parentheses(tokens: &[Token<'_>]) -> Result<(), Diagnostic> {
     for token in tokens {
         match token.kind {
             TokenKind::LParen => open.push(token.span),
-            TokenKind::RParen => {
-                if open.pop().is_none() {
-                    return Err(Diagnostic::error(
-                        "unbalanced-parentheses",
-                        "this `)` has no matching `(`",
-                        token.span,
-                    ));
-                }
+            TokenKind::RParen if open.pop().is_none() => {
+                return Err(Diagnostic::error(
+                    "unbalanced-parentheses",
+                    "this `)` has no matching `(`",
+                    token.span,
+                ));
             }
             _ => {}
         }

@@ -69,3 +69,40 @@ fn size_limit() {
     let err = parse_query("SELECT a FROM some_long_table", limits).unwrap_err();
     assert_eq!(err.code, "query-too-large");
 }
+
+#[test]
+fn precedence_of_conditions_and_values() {
+    let q =
+        parse("SELECT a FROM t WHERE NOT a = 1 OR b = 2 AND c || 'x' LIKE 'y%' AND d + e * f > 1");
+    assert_eq!(
+        q.to_string(),
+        "SELECT a FROM t WHERE NOT a = 1 OR b = 2 AND c || 'x' LIKE 'y%' AND d + e * f > 1"
+    );
+    let crate::ast::SetExpr::Select(select) = &q.body else {
+        panic!("a select")
+    };
+    let Some(crate::ast::Expr::Binary { op, .. }) = &select.selection else {
+        panic!("a binary condition")
+    };
+    assert_eq!(*op, crate::ast::BinaryOp::Or);
+}
+
+#[test]
+fn lexical_oddities_from_the_corpus() {
+    // A number directly followed by an alias, ORDER BY 2desc, ALL(...) with a glued alias.
+    parse("SELECT 89x FROM z");
+    parse("select * from bar order   by foo asc, 2desc");
+    parse("select all(a+b)X from most,(anything join else3 ON(a BETWEEN(b+and7)AND 4))");
+    parse("select * from bar where a='qua' -- cmt\n'tsch'");
+}
+
+#[test]
+fn errors_point_at_the_right_place() {
+    let e = errors("SELECT a\nFROM t\nWHERE a IN (1, 2,)");
+    assert!(e.contains("--> query:3:18"), "{e}");
+    assert!(e.contains("expected expression, found `)`"), "{e}");
+    let e = errors("SELECT x, FROM y");
+    assert!(e.contains("expected expression, found keyword FROM"), "{e}");
+    let e = errors("SELECT TOP foo FROM x");
+    assert!(e.contains("TOP takes a non-negative integer"), "{e}");
+}
