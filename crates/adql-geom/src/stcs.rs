@@ -1,0 +1,310 @@
+//! STC-S regions as archives write them in `s_region`, read and written.
+//!
+//! Read: `POSITION`, `CIRCLE`, `BOX`, `POLYGON`, `UNION (…)`, `INTERSECTION (…)`,
+//! `NOT (…)`, case-insensitive, any white space; after the shape name an optional
+//! `FILLFACTOR f`, frame (ICRS, J2000, FK5 — taken as ICRS — or GALACTIC), reference
+//! position (GEOCENTER, BARYCENTER, HELIOCENTER, UNKNOWNREFPOS) and flavor
+//! (SPHERICAL2); an optional `UNIT deg` after the numbers. Members of UNION and
+//! INTERSECTION inherit the frame. A GALACTIC box becomes the polygon of its
+//! corners, since its sides follow galactic axes. Written: ICRS, numbers in the
+//! shortest form that reads back to the same value, so print → parse is exact.
+
+use std::fmt::{self, Display, Formatter};
+
+use crate::error::GeomError;
+use crate::frame::Frame;
+use crate::polygon::Polygon;
+use crate::region::Region;
+use crate::shape::{Circle, Point};
+use crate::sky_box::SkyBox;
+
+/// Deepest nesting of UNION, INTERSECTION and NOT accepted.
+const MAX_DEPTH: usize = 64;
+
+/// Frames STC-S knows that this library does not convert.
+const OTHER_FRAMES: [&str; 9] = [
+    "FK4", "B1950", "ECLIPTIC", "SUPER_GALACTIC", "GEO_C", "GEO_D", "UNKNOWNFRAME", "BARYCENTRIC", "GEOCENTRIC",
+];
+const REFERENCE_POSITIONS: [&str; 4] = ["GEOCENTER", "BARYCENTER", "HELIOCENTER", "UNKNOWNREFPOS"];
+
+/// Parses an STC-S region.
+pub fn parse(text: &str) -> Result<Region, GeomError> {
+    let mut p = Reader { text, pos: 0 };
+    let region = p.region(Frame::Icrs, 0)?;
+    p.skip_space();
+    if p.pos < text.len() {
+        return Err(p.error("unexpected text after the region"));
+    }
+    Ok(region)
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn error(&self, message: &str) -> GeomError {
+        let shown: String = self.text.chars().take(80).collect();
+        GeomError::Stcs {
+            message: message.to_string(),
+            position: self.pos,
+            text: if shown.len() < self.text.len() { format!("{shown}…") } else { shown },
+        }
+    }
+
+    fn skip_space(&mut self) {
+        let rest = &self.text[self.pos..];
+        self.pos += rest.len() - rest.trim_start().len();
+    }
+
+    /// The next token without consuming it: a word, a number, `(` or `)`.
+    fn peek(&mut self) -> Option<&'a str> {
+        self.skip_space();
+        let rest = &self.text[self.pos..];
+        let first = rest.chars().next()?;
+        if first == '(' || first == ')' {
+            return Some(&rest[..1]);
+        }
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .unwrap_or(rest.len());
+        Some(&rest[..end])
+    }
+
+    fn next(&mut self) -> Option<&'a str> {
+        let token = self.peek()?;
+        self.pos += token.len();
+        Some(token)
+    }
+
+    fn expect(&mut self, token: &str) -> Result<(), GeomError> {
+        match self.peek() {
+            Some(t) if t == token => {
+                self.next();
+                Ok(())
+            }
+            _ => Err(self.error(&format!("expected `{token}`"))),
+        }
+    }
+
+    fn peek_number(&mut self) -> Option<f64> {
+        self.peek().and_then(|t| t.parse::<f64>().ok())
+    }
+
+    fn number(&mut self, what: &str) -> Result<f64, GeomError> {
+        match self.peek_number() {
+            Some(v) if v.is_finite() => {
+                self.next();
+                Ok(v)
+            }
+            Some(_) => Err(self.error(&format!("{what} is not a finite number"))),
+            None => Err(self.error(&format!("expected a number ({what})"))),
+        }
+    }
+
+    /// `[FILLFACTOR f] [frame] [refpos] [SPHERICAL2]`.
+    fn frame_spec(&mut self, inherited: Frame) -> Result<Frame, GeomError> {
+        let mut frame = inherited;
+        if self.peek().is_some_and(|t| t.eq_ignore_ascii_case("FILLFACTOR")) {
+            self.next();
+            self.number("fill factor")?;
+        }
+        if let Some(word) = self.peek() {
+            if let Some(f) = Frame::from_word(word) {
+                self.next();
+                frame = f;
+            } else if OTHER_FRAMES.iter().any(|o| o.eq_ignore_ascii_case(word)) {
+                return Err(GeomError::UnsupportedFrame(word.to_string()));
+            }
+        }
+        if self.peek().is_some_and(|t| REFERENCE_POSITIONS.iter().any(|r| r.eq_ignore_ascii_case(t))) {
+            self.next();
+        }
+        if let Some(word) = self.peek() {
+            if word.eq_ignore_ascii_case("SPHERICAL2") {
+                self.next();
+            } else if word.eq_ignore_ascii_case("CARTESIAN2") || word.eq_ignore_ascii_case("CARTESIAN3") {
+                return Err(self.error("only the SPHERICAL2 flavor is supported"));
+            }
+        }
+        Ok(frame)
+    }
+
+    /// An optional `UNIT deg`.
+    fn unit(&mut self) -> Result<(), GeomError> {
+        if self.peek().is_some_and(|t| t.eq_ignore_ascii_case("UNIT")) {
+            self.next();
+            match self.next() {
+                Some(u) if u.eq_ignore_ascii_case("deg") => {}
+                _ => return Err(self.error("only `UNIT deg` is supported")),
+            }
+        }
+        Ok(())
+    }
+
+    fn point(&mut self, frame: Frame) -> Result<Point, GeomError> {
+        let lon = self.number("longitude")?;
+        let lat = self.number("latitude")?;
+        Point::in_frame(frame, lon, lat)
+    }
+
+    fn region(&mut self, inherited: Frame, depth: usize) -> Result<Region, GeomError> {
+        if depth > MAX_DEPTH {
+            return Err(self.error("regions nest too deeply"));
+        }
+        let Some(word) = self.next() else {
+            return Err(self.error("expected a region (POLYGON, CIRCLE, BOX, POSITION, UNION, INTERSECTION, NOT)"));
+        };
+        let shape = word.to_ascii_uppercase();
+        let region = match shape.as_str() {
+            "POSITION" => {
+                let frame = self.frame_spec(inherited)?;
+                Region::Point(self.point(frame)?)
+            }
+            "CIRCLE" => {
+                let frame = self.frame_spec(inherited)?;
+                let center = self.point(frame)?;
+                let radius = self.number("radius")?;
+                Region::Circle(Circle::new(center, radius)?)
+            }
+            "BOX" => {
+                let frame = self.frame_spec(inherited)?;
+                let (lon, lat) = (self.number("longitude")?, self.number("latitude")?);
+                let (w, h) = (self.number("width")?, self.number("height")?);
+                let local = SkyBox::new(Point::new(lon, lat)?, w, h)?;
+                match frame {
+                    Frame::Icrs => Region::Box(local),
+                    other => Region::Polygon(Polygon::new(
+                        local
+                            .polygon()
+                            .vertices()
+                            .iter()
+                            .map(|v| Point::from_vector(other.to_icrs(v.vector())))
+                            .collect(),
+                    )?),
+                }
+            }
+            "POLYGON" => {
+                let frame = self.frame_spec(inherited)?;
+                let mut vertices = Vec::new();
+                while self.peek_number().is_some() {
+                    vertices.push(self.point(frame)?);
+                }
+                Region::Polygon(Polygon::new(vertices)?)
+            }
+            "UNION" | "INTERSECTION" => {
+                let frame = self.frame_spec(inherited)?;
+                self.expect("(")?;
+                let mut members = Vec::new();
+                while self.peek().is_some_and(|t| t != ")") {
+                    members.push(self.region(frame, depth + 1)?);
+                }
+                self.expect(")")?;
+                if members.len() < 2 {
+                    return Err(self.error(&format!("{shape} needs at least two regions")));
+                }
+                if shape == "UNION" {
+                    Region::Union(members)
+                } else {
+                    Region::Intersection(members)
+                }
+            }
+            "NOT" => {
+                self.expect("(")?;
+                let inner = self.region(inherited, depth + 1)?;
+                self.expect(")")?;
+                Region::Not(std::boxed::Box::new(inner))
+            }
+            _ => {
+                self.pos -= word.len();
+                return Err(self.error(&format!("`{word}` is not an STC-S region")));
+            }
+        };
+        self.unit()?;
+        Ok(region)
+    }
+}
+
+impl Display for Region {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Region::Point(p) => write!(f, "POSITION ICRS {} {}", p.ra(), p.dec()),
+            Region::Circle(c) => write!(f, "CIRCLE ICRS {} {} {}", c.center().ra(), c.center().dec(), c.radius()),
+            Region::Box(b) => write!(f, "BOX ICRS {} {} {} {}", b.center().ra(), b.center().dec(), b.width(), b.height()),
+            Region::Polygon(p) => {
+                f.write_str("POLYGON ICRS")?;
+                for v in p.vertices() {
+                    write!(f, " {} {}", v.ra(), v.dec())?;
+                }
+                Ok(())
+            }
+            Region::Union(members) | Region::Intersection(members) => {
+                write!(f, "{} ICRS (", self.kind())?;
+                for (i, m) in members.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{m}")?;
+                }
+                f.write_str(")")
+            }
+            Region::Not(inner) => write!(f, "NOT ({inner})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_forms() {
+        let r = parse("POLYGON ICRS 55.514085 -32.322253 55.790197 -32.322253 55.789845 -32.088924 55.514437 -32.088924").unwrap();
+        assert!(r.contains_point(&Point::new(55.6, -32.2).unwrap()));
+        let r = parse("  circle   icrs geocenter 10 20 1 ").unwrap();
+        assert!(matches!(r, Region::Circle(_)));
+        assert!(matches!(parse("Circle 10 20 1").unwrap(), Region::Circle(_)));
+        assert!(matches!(parse("Position ICRS 1 2").unwrap(), Region::Point(_)));
+        let r = parse("Union ICRS (Position 1 2 Intersection (circle  1 2 3 box 1 2 3 4 circle 30 40 2))").unwrap();
+        assert!(matches!(r, Region::Union(ref m) if m.len() == 2));
+        assert!(matches!(parse("NOT (circle  1 2 3)").unwrap(), Region::Not(_)));
+        assert!(matches!(parse("circle GALACTIC 1 2 3").unwrap(), Region::Circle(_)));
+        assert!(matches!(parse("BOX GALACTIC 1 2 3 4").unwrap(), Region::Polygon(_)));
+        assert!(matches!(parse("CIRCLE ICRS 1 2 3 unit deg").unwrap(), Region::Circle(_)));
+    }
+
+    #[test]
+    fn errors_say_where() {
+        for (text, needle) in [
+            ("", "expected a region"),
+            ("CIRCLE ICRS 1 2", "expected a number (radius)"),
+            ("CIRCLE FK4 1 2 3", "unsupported coordinate frame `FK4`"),
+            ("SQUARE 1 2 3", "is not an STC-S region"),
+            ("CIRCLE ICRS 1 2 3 4", "unexpected text"),
+            ("UNION (CIRCLE 1 2 3", "expected `)`"),
+            ("UNION (CIRCLE 1 2 3)", "at least two"),
+            ("POLYGON ICRS 1 2 3 4", "at least 3 vertices"),
+            ("CIRCLE ICRS 1 2 NaN", "not a finite number"),
+            ("CIRCLE ICRS 1 95 1", "latitude 95"),
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+        let deep = format!("{}CIRCLE 1 2 3{}", "NOT (".repeat(100), ")".repeat(100));
+        assert!(parse(&deep).unwrap_err().to_string().contains("too deeply"));
+    }
+
+    #[test]
+    fn print_parse_identity() {
+        for text in [
+            "POLYGON ICRS 359.5 -1 0.5 -1 0.5 1 359.5 1",
+            "CIRCLE ICRS 10.123456789 -20.5 0.0001",
+            "BOX ICRS 45 89 2 3",
+            "UNION ICRS (CIRCLE ICRS 1 2 3 NOT (POSITION ICRS 4 5))",
+        ] {
+            let r = parse(text).unwrap();
+            assert_eq!(parse(&r.to_string()).unwrap(), r, "{text}");
+        }
+    }
+}
