@@ -63,17 +63,28 @@ impl Polygon {
             }
         }
         check_simple(&v)?;
-        // Area of the side on the left of the given order, in [0, 4π).
-        let mut left_area = signed_area(&v);
-        if left_area < 0.0 {
-            left_area += 4.0 * std::f64::consts::PI;
-        }
-        let (vertices, area) = if left_area > 2.0 * std::f64::consts::PI {
+        // The signed area S of the side left of the given order is in (−4π, 4π);
+        // keep the order when the left side is the small one. Areas are taken as
+        // |S| where possible: 4π − (4π + S) would lose a small polygon's digits.
+        let signed = signed_area(&v);
+        let four_pi = 4.0 * std::f64::consts::PI;
+        let (keep, area) = if signed >= 0.0 {
+            if signed <= four_pi / 2.0 {
+                (true, signed)
+            } else {
+                (false, four_pi - signed)
+            }
+        } else if -signed <= four_pi / 2.0 {
+            (false, -signed)
+        } else {
+            (true, four_pi + signed)
+        };
+        let vertices = if keep {
+            vertices
+        } else {
             let mut reversed = vertices;
             reversed.reverse();
-            (reversed, 4.0 * std::f64::consts::PI - left_area)
-        } else {
-            (vertices, left_area)
+            reversed
         };
         let v: Vec<Vec3> = vertices.iter().map(Point::vector).collect();
         let normals: Vec<Vec3> = (0..n).map(|i| v[i].cross(v[(i + 1) % n]).normalized()).collect();
@@ -119,13 +130,26 @@ impl Polygon {
     }
 
     /// The spherical centroid: the direction of the mean position vector over the
-    /// area, ∫x dA = ½ Σ θₑ n̂ₑ over the edges.
+    /// area, ∫x dA = ½ Σ θₑ n̂ₑ over the edges. Written relative to the first
+    /// vertex c (with dᵢ = vᵢ − c, wₑ = θₑ / |vᵢ × vᵢ₊₁|) as
+    /// c × Σ (wₑ − 1)(dᵢ₊₁ − dᵢ) + Σ wₑ (dᵢ × dᵢ₊₁), because the edge terms of a
+    /// small polygon cancel to many digits and the plain sum loses them.
     pub fn centroid(&self) -> Point {
-        let mut sum = Vec3::new(0.0, 0.0, 0.0);
-        for ((a, b), n) in self.edges().zip(&self.normals) {
-            sum = sum.add(n.scale(a.angle(b)));
+        let v: Vec<Vec3> = self.vertices.iter().map(Point::vector).collect();
+        let c = v[0];
+        let zero = Vec3::new(0.0, 0.0, 0.0);
+        let (mut steps, mut twists) = (zero, zero);
+        for i in 0..v.len() {
+            let (a, b) = (v[i], v[(i + 1) % v.len()]);
+            let (da, db) = (a.sub(c), b.sub(c));
+            let step = db.sub(da);
+            let twist = da.cross(db);
+            let s = c.cross(step).add(twist).norm();
+            let w = s.atan2(a.dot(b)) / s;
+            steps = steps.add(step.scale(w - 1.0));
+            twists = twists.add(twist.scale(w));
         }
-        Point::from_vector(sum)
+        Point::from_vector(c.cross(steps).add(twists))
     }
 
     /// True if the unit vector `p` is inside or on the polygon.
@@ -181,8 +205,10 @@ fn signed_area(v: &[Vec3]) -> f64 {
 }
 
 /// Signed spherical excess of the triangle (a, b, c), positive counter-clockwise.
+/// The determinant is taken over the edge vectors from `a`: for tiny triangles
+/// a·(b×c) loses ~6 digits to cancellation, a·((b−a)×(c−a)) does not.
 fn triangle_excess(a: Vec3, b: Vec3, c: Vec3) -> f64 {
-    let det = a.dot(b.cross(c));
+    let det = a.dot(b.sub(a).cross(c.sub(a)));
     let denominator = 1.0 + a.dot(b) + b.dot(c) + c.dot(a);
     2.0 * det.atan2(denominator)
 }

@@ -185,7 +185,7 @@ mod tests {
     fn angle_is_accurate_at_both_ends() {
         let a = Vec3::from_radec(10.0, 20.0);
         let tiny = Vec3::from_radec(10.0, 20.0 + 1e-9);
-        assert!((a.angle(tiny).to_degrees() - 1e-9).abs() < 1e-15);
+        assert!((a.angle(tiny).to_degrees() - 1e-9).abs() < 1e-13);
         let anti = Vec3::from_radec(190.0, -20.0 + 1e-7);
         assert!((a.angle(anti).to_degrees() - (180.0 - 1e-7)).abs() < 1e-9);
     }
