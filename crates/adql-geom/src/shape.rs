@@ -35,11 +35,15 @@ impl Point {
         Point::new(ra, dec)
     }
 
-    /// The point of a unit vector.
+    /// The point of a (non-zero) vector. The stored unit vector is recomputed from
+    /// the angles, so that a point equals the one read back from its printed form.
     pub fn from_vector(v: Vec3) -> Point {
-        let v = v.normalized();
         let (ra, dec) = v.to_radec();
-        Point { ra, dec, v }
+        Point {
+            ra,
+            dec,
+            v: Vec3::from_radec(ra, dec),
+        }
     }
 
     /// Right ascension in degrees, in [0, 360).
