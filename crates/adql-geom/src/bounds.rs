@@ -115,7 +115,10 @@ pub fn circle_bounds(c: &Circle) -> SkyBounds {
     if dec + r >= 90.0 || dec - r <= -90.0 {
         return SkyBounds::dec_clamped(RaRange::Full, dec - r, dec + r);
     }
-    let half = (r.to_radians().sin() / dec.to_radians().cos()).min(1.0).asin().to_degrees();
+    let half = (r.to_radians().sin() / dec.to_radians().cos())
+        .min(1.0)
+        .asin()
+        .to_degrees();
     SkyBounds::dec_clamped(RaRange::from_start(ra - half, 2.0 * half), dec - r, dec + r)
 }
 
@@ -132,9 +135,12 @@ pub fn polygon_bounds(p: &Polygon) -> SkyBounds {
     for (a, b) in p.edges() {
         let n = a.cross(b).normalized();
         // The highest point of the edge's great circle, if it lies on the edge.
-        let top = north.sub(n.scale(n.dot(north)));
-        for extreme in [top, top.neg()] {
-            if extreme.dot(extreme) > 0.0 && a.cross(extreme).dot(n) >= 0.0 && extreme.cross(b).dot(n) >= 0.0 {
+        let top = north.minus(n.scale(n.dot(north)));
+        for extreme in [top, top.negated()] {
+            if extreme.dot(extreme) > 0.0
+                && a.cross(extreme).dot(n) >= 0.0
+                && extreme.cross(b).dot(n) >= 0.0
+            {
                 let (_, dec) = extreme.to_radec();
                 dec_min = dec_min.min(dec);
                 dec_max = dec_max.max(dec);
@@ -142,7 +148,7 @@ pub fn polygon_bounds(p: &Polygon) -> SkyBounds {
         }
     }
     let north_inside = p.contains_vector(north);
-    let south_inside = p.contains_vector(north.neg());
+    let south_inside = p.contains_vector(north.negated());
     if north_inside {
         dec_max = 90.0;
     }
@@ -173,11 +179,17 @@ pub fn polygon_bounds(p: &Polygon) -> SkyBounds {
 /// The bounds of any region.
 pub fn bounds(region: &Region) -> SkyBounds {
     match region {
-        Region::Point(p) => SkyBounds::dec_clamped(RaRange::from_start(p.ra(), 0.0), p.dec(), p.dec()),
+        Region::Point(p) => {
+            SkyBounds::dec_clamped(RaRange::from_start(p.ra(), 0.0), p.dec(), p.dec())
+        }
         Region::Circle(c) => circle_bounds(c),
         Region::Polygon(p) => polygon_bounds(p),
         Region::Box(b) => polygon_bounds(b.polygon()),
-        Region::Union(members) => members.iter().map(bounds).reduce(union_bounds).unwrap_or(SkyBounds::ALL),
+        Region::Union(members) => members
+            .iter()
+            .map(bounds)
+            .reduce(union_bounds)
+            .unwrap_or(SkyBounds::ALL),
         // Any member's bounds hold the intersection: take the smallest.
         Region::Intersection(members) => members
             .iter()
@@ -199,9 +211,17 @@ fn union_bounds(a: SkyBounds, b: SkyBounds) -> SkyBounds {
             // Try both orders of joining and keep the narrower that covers both.
             let join = |s0: f64, s1: f64, t0: f64, t1: f64| {
                 let width = |from: f64, to: f64| (to - from).rem_euclid(360.0);
-                let end = if width(s0, t1) > width(s0, s1) { t1 } else { s1 };
+                let end = if width(s0, t1) > width(s0, s1) {
+                    t1
+                } else {
+                    s1
+                };
                 let w = width(s0, end);
-                (s0, w, [t0, t1, s1].iter().all(|&x| width(s0, x) <= w + 1e-12))
+                (
+                    s0,
+                    w,
+                    [t0, t1, s1].iter().all(|&x| width(s0, x) <= w + 1e-12),
+                )
             };
             let candidates = [join(a0, a1, b0, b1), join(b0, b1, a0, a1)];
             candidates
@@ -239,14 +259,17 @@ mod tests {
     #[test]
     fn polygon_bounds_include_edge_bulge() {
         // A wide polygon at high Dec: its top edge bulges north of its vertices.
-        let p = Polygon::from_radec(&[(0.0, 60.0), (90.0, 60.0), (90.0, 70.0), (0.0, 70.0)]).unwrap();
+        let p =
+            Polygon::from_radec(&[(0.0, 60.0), (90.0, 60.0), (90.0, 70.0), (0.0, 70.0)]).unwrap();
         let b = polygon_bounds(&p);
         assert!(b.dec_max > 71.0, "{b:?}");
-        let around_pole = Polygon::from_radec(&[(0.0, 80.0), (120.0, 80.0), (240.0, 80.0)]).unwrap();
+        let around_pole =
+            Polygon::from_radec(&[(0.0, 80.0), (120.0, 80.0), (240.0, 80.0)]).unwrap();
         let b = polygon_bounds(&around_pole);
         assert_eq!(b.ra, RaRange::Full);
         assert_eq!(b.dec_max, 90.0);
-        let seam = Polygon::from_radec(&[(358.0, -1.0), (2.0, -1.0), (2.0, 1.0), (358.0, 1.0)]).unwrap();
+        let seam =
+            Polygon::from_radec(&[(358.0, -1.0), (2.0, -1.0), (2.0, 1.0), (358.0, 1.0)]).unwrap();
         let b = polygon_bounds(&seam);
         assert!(b.ra.wraps() && (b.ra.width() - 4.0).abs() < 1e-6, "{b:?}");
     }

@@ -25,11 +25,11 @@ pub fn healpix_center(depth: u8, index: u64) -> (f64, f64) {
 /// (conservatively: cells touching the boundary are included).
 pub fn covering(region: &Region, depth: u8) -> Vec<Range<u64>> {
     let depth = depth.min(MAX_DEPTH);
-    let all = || vec![0..12 * (1u64 << (2 * depth as u32))];
+    let all = || std::iter::once(0..12 * (1u64 << (2 * depth as u32))).collect::<Vec<_>>();
     let ranges: Vec<Range<u64>> = match region {
         Region::Point(p) => {
             let i = healpix_index(depth, p.ra(), p.dec());
-            vec![i..i + 1]
+            std::iter::once(i..i + 1).collect()
         }
         Region::Circle(c) => {
             if c.radius() >= 90.0 {
@@ -97,7 +97,10 @@ fn at_depth(ranges: Vec<Range<u64>>, from: u8, depth: u8) -> Vec<Range<u64>> {
     }
     if from < depth {
         let shift = 2 * u32::from(depth - from);
-        return ranges.into_iter().map(|r| (r.start << shift)..(r.end << shift)).collect();
+        return ranges
+            .into_iter()
+            .map(|r| (r.start << shift)..(r.end << shift))
+            .collect();
     }
     let shift = 2 * u32::from(from - depth);
     ranges
@@ -139,6 +142,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)]
     fn merging() {
         assert_eq!(merge(vec![5..7, 1..3, 3..4, 6..9]), vec![1..4, 5..9]);
         assert_eq!(at_depth(vec![1..2], 1, 2), vec![4..8]);

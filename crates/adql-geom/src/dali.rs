@@ -10,7 +10,11 @@ use crate::shape::{Circle, Point};
 pub fn point(values: &[f64]) -> Result<Point, GeomError> {
     match values {
         [ra, dec] => Point::new(*ra, *dec),
-        _ => Err(GeomError::DaliLength { kind: "point", expected: "2", found: values.len() }),
+        _ => Err(GeomError::DaliLength {
+            kind: "point",
+            expected: "2",
+            found: values.len(),
+        }),
     }
 }
 
@@ -18,14 +22,22 @@ pub fn point(values: &[f64]) -> Result<Point, GeomError> {
 pub fn circle(values: &[f64]) -> Result<Circle, GeomError> {
     match values {
         [ra, dec, r] => Circle::new(Point::new(*ra, *dec)?, *r),
-        _ => Err(GeomError::DaliLength { kind: "circle", expected: "3", found: values.len() }),
+        _ => Err(GeomError::DaliLength {
+            kind: "circle",
+            expected: "3",
+            found: values.len(),
+        }),
     }
 }
 
 /// A polygon from `[ra1, dec1, ra2, dec2, …]`.
 pub fn polygon(values: &[f64]) -> Result<Polygon, GeomError> {
     if values.len() % 2 != 0 || values.len() < 6 {
-        return Err(GeomError::DaliLength { kind: "polygon", expected: "an even count of at least 6", found: values.len() });
+        return Err(GeomError::DaliLength {
+            kind: "polygon",
+            expected: "an even count of at least 6",
+            found: values.len(),
+        });
     }
     let points = values
         .chunks_exact(2)
@@ -50,13 +62,21 @@ pub fn parse_numbers(text: &str) -> Result<Vec<f64>, GeomError> {
 
 /// The DALI array of a point, circle, polygon or box (as its polygon).
 pub fn to_dali(region: &Region) -> Result<Vec<f64>, GeomError> {
-    let polygon_values = |p: &Polygon| p.vertices().iter().flat_map(|v| [v.ra(), v.dec()]).collect();
+    let polygon_values = |p: &Polygon| {
+        p.vertices()
+            .iter()
+            .flat_map(|v| [v.ra(), v.dec()])
+            .collect()
+    };
     match region {
         Region::Point(p) => Ok(vec![p.ra(), p.dec()]),
         Region::Circle(c) => Ok(vec![c.center().ra(), c.center().dec(), c.radius()]),
         Region::Polygon(p) => Ok(polygon_values(p)),
         Region::Box(b) => Ok(polygon_values(b.polygon())),
-        other => Err(GeomError::Unsupported(format!("a {} has no DALI array form", other.kind()))),
+        other => Err(GeomError::Unsupported(format!(
+            "a {} has no DALI array form",
+            other.kind()
+        ))),
     }
 }
 
@@ -69,10 +89,19 @@ mod tests {
         let c = circle(&[10.0, 20.0, 0.5]).unwrap();
         assert_eq!(to_dali(&Region::Circle(c)).unwrap(), vec![10.0, 20.0, 0.5]);
         let p = polygon(&[0.0, 0.0, 1.0, 0.0, 1.0, 1.0]).unwrap();
-        assert_eq!(polygon(&to_dali(&Region::Polygon(p.clone())).unwrap()).unwrap(), p);
-        assert!(matches!(point(&[1.0]), Err(GeomError::DaliLength { found: 1, .. })));
+        assert_eq!(
+            polygon(&to_dali(&Region::Polygon(p.clone())).unwrap()).unwrap(),
+            p
+        );
+        assert!(matches!(
+            point(&[1.0]),
+            Err(GeomError::DaliLength { found: 1, .. })
+        ));
         assert!(polygon(&[0.0, 0.0, 1.0, 0.0, 1.0]).is_err());
-        assert_eq!(parse_numbers(" 1 2.5  -3e1 ").unwrap(), vec![1.0, 2.5, -30.0]);
+        assert_eq!(
+            parse_numbers(" 1 2.5  -3e1 ").unwrap(),
+            vec![1.0, 2.5, -30.0]
+        );
         assert!(parse_numbers("1 x").is_err());
     }
 }

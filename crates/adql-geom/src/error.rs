@@ -41,7 +41,9 @@ pub enum GeomError {
     #[error("polygon edges {0} and {1} cross: the polygon intersects itself")]
     SelfIntersecting(usize, usize),
     /// A coordinate frame this library does not convert.
-    #[error("unsupported coordinate frame `{0}`: use ICRS (or FK5/J2000, taken as ICRS) or GALACTIC")]
+    #[error(
+        "unsupported coordinate frame `{0}`: use ICRS (or FK5/J2000, taken as ICRS) or GALACTIC"
+    )]
     UnsupportedFrame(String),
     /// An STC-S string that does not parse.
     #[error("STC-S: {message} at byte {position} of `{text}`")]

@@ -33,10 +33,14 @@ impl Frame {
         let mut words = text.split_whitespace();
         let frame = match words.next() {
             None => Frame::Icrs,
-            Some(w) => Frame::from_word(w).ok_or_else(|| GeomError::UnsupportedFrame(text.trim().to_string()))?,
+            Some(w) => Frame::from_word(w)
+                .ok_or_else(|| GeomError::UnsupportedFrame(text.trim().to_string()))?,
         };
         for w in words {
-            if !REFERENCE_POSITIONS.iter().any(|r| r.eq_ignore_ascii_case(w)) {
+            if !REFERENCE_POSITIONS
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(w))
+            {
                 return Err(GeomError::UnsupportedFrame(text.trim().to_string()));
             }
         }
@@ -45,10 +49,13 @@ impl Frame {
 
     /// A frame name alone, if it is one this library knows.
     pub fn from_word(word: &str) -> Option<Frame> {
-        match word.to_ascii_uppercase().as_str() {
-            "ICRS" | "J2000" | "FK5" => Some(Frame::Icrs),
-            "GALACTIC" | "GALACTIC_II" => Some(Frame::Galactic),
-            _ => None,
+        let is = |name: &str| word.eq_ignore_ascii_case(name);
+        if is("ICRS") || is("J2000") || is("FK5") {
+            Some(Frame::Icrs)
+        } else if is("GALACTIC") || is("GALACTIC_II") {
+            Some(Frame::Galactic)
+        } else {
+            None
         }
     }
 
@@ -118,7 +125,10 @@ mod tests {
         assert_eq!(Frame::parse(" icrs  GEOCENTER ").unwrap(), Frame::Icrs);
         assert_eq!(Frame::parse("J2000").unwrap(), Frame::Icrs);
         assert_eq!(Frame::parse("galactic").unwrap(), Frame::Galactic);
-        assert!(matches!(Frame::parse("FK4"), Err(GeomError::UnsupportedFrame(_))));
+        assert!(matches!(
+            Frame::parse("FK4"),
+            Err(GeomError::UnsupportedFrame(_))
+        ));
         assert!(Frame::parse("ICRS TOPOCENTRE").is_err());
     }
 

@@ -39,9 +39,42 @@ impl Prefilter {
         if !(dec >= self.dec_min && dec <= self.dec_max) {
             return false;
         }
-        let ra = if (0.0..360.0).contains(&ra) { ra } else { crate::vector::normalize_ra(ra) };
+        let ra = if (0.0..360.0).contains(&ra) {
+            ra
+        } else {
+            crate::vector::normalize_ra(ra)
+        };
         let [(a0, a1), (b0, b1)] = self.intervals;
         (ra >= a0 && ra <= a1) || (ra >= b0 && ra <= b1)
+    }
+
+    /// First pass over a column: `out[i]` = the point may be inside, written
+    /// without branches so that the compiler vectorises it. RA outside [0, 360)
+    /// is passed on as a candidate and settled by the exact pass.
+    fn candidates(&self, ra: &[f64], dec: &[f64], out: &mut [bool]) {
+        let [(a0, a1), (b0, b1)] = self.intervals;
+        let (d0, d1) = (self.dec_min, self.dec_max);
+        for ((&r, &d), o) in ra.iter().zip(dec).zip(out.iter_mut()) {
+            let in_dec = (d >= d0) & (d <= d1);
+            let in_ra =
+                ((r >= a0) & (r <= a1)) | ((r >= b0) & (r <= b1)) | !(0.0..360.0).contains(&r);
+            *o = in_dec & in_ra;
+        }
+    }
+
+    /// Both passes: candidates, then `exact` on each candidate.
+    fn run(&self, ra: &[f64], dec: &[f64], out: &mut [bool], exact: impl Fn(f64, f64) -> bool) {
+        assert!(
+            ra.len() == dec.len() && dec.len() == out.len(),
+            "slices of one length"
+        );
+        self.candidates(ra, dec, out);
+        for (i, o) in out.iter_mut().enumerate() {
+            if *o {
+                let (r, d) = (ra[i], dec[i]);
+                *o = self.may_contain(r, d) && exact(r, d);
+            }
+        }
     }
 }
 
@@ -50,11 +83,9 @@ impl Prefilter {
 /// # Panics
 /// If the three slices differ in length.
 pub fn points_in_circle(ra: &[f64], dec: &[f64], circle: &Circle, out: &mut [bool]) {
-    assert!(ra.len() == dec.len() && dec.len() == out.len(), "slices of one length");
-    let filter = Prefilter::new(&circle_bounds(circle));
-    for ((&r, &d), o) in ra.iter().zip(dec).zip(out.iter_mut()) {
-        *o = filter.may_contain(r, d) && circle.contains_vector(Vec3::from_radec(r, d));
-    }
+    Prefilter::new(&circle_bounds(circle)).run(ra, dec, out, |r, d| {
+        circle.contains_vector(Vec3::from_radec(r, d))
+    });
 }
 
 /// `out[i]` = point (ra[i], dec[i]) is inside or on `polygon`. NaN gives false.
@@ -62,11 +93,9 @@ pub fn points_in_circle(ra: &[f64], dec: &[f64], circle: &Circle, out: &mut [boo
 /// # Panics
 /// If the three slices differ in length.
 pub fn points_in_polygon(ra: &[f64], dec: &[f64], polygon: &Polygon, out: &mut [bool]) {
-    assert!(ra.len() == dec.len() && dec.len() == out.len(), "slices of one length");
-    let filter = Prefilter::new(&polygon_bounds(polygon));
-    for ((&r, &d), o) in ra.iter().zip(dec).zip(out.iter_mut()) {
-        *o = filter.may_contain(r, d) && polygon.contains_vector(Vec3::from_radec(r, d));
-    }
+    Prefilter::new(&polygon_bounds(polygon)).run(ra, dec, out, |r, d| {
+        polygon.contains_vector(Vec3::from_radec(r, d))
+    });
 }
 
 /// `out[i]` = point (ra[i], dec[i]) is inside or on `region`. NaN gives false.
@@ -78,15 +107,9 @@ pub fn points_in_region(ra: &[f64], dec: &[f64], region: &Region, out: &mut [boo
         Region::Circle(c) => points_in_circle(ra, dec, c, out),
         Region::Polygon(p) => points_in_polygon(ra, dec, p, out),
         Region::Box(b) => points_in_polygon(ra, dec, b.polygon(), out),
-        other => {
-            assert!(ra.len() == dec.len() && dec.len() == out.len(), "slices of one length");
-            let filter = Prefilter::new(&bounds(other));
-            for ((&r, &d), o) in ra.iter().zip(dec).zip(out.iter_mut()) {
-                *o = r.is_finite()
-                    && filter.may_contain(r, d)
-                    && other.contains_vector(Vec3::from_radec(r, d));
-            }
-        }
+        other => Prefilter::new(&bounds(other)).run(ra, dec, out, |r, d| {
+            r.is_finite() && other.contains_vector(Vec3::from_radec(r, d))
+        }),
     }
 }
 
@@ -98,7 +121,9 @@ mod tests {
     #[test]
     fn kernels_agree_with_the_scalar_tests() {
         let circle = Circle::new(Point::new(0.1, -30.0).unwrap(), 2.0).unwrap();
-        let poly = Polygon::from_radec(&[(359.0, -31.0), (1.0, -31.0), (1.0, -29.0), (359.0, -29.0)]).unwrap();
+        let poly =
+            Polygon::from_radec(&[(359.0, -31.0), (1.0, -31.0), (1.0, -29.0), (359.0, -29.0)])
+                .unwrap();
         let mut ra = Vec::new();
         let mut dec = Vec::new();
         for i in 0..200 {
@@ -112,14 +137,18 @@ mod tests {
         let mut out = vec![false; ra.len()];
         points_in_circle(&ra, &dec, &circle, &mut out);
         for i in 0..ra.len() {
-            let expected = Point::new(ra[i], dec[i]).map(|p| circle.contains_point(&p)).unwrap_or(false);
+            let expected = Point::new(ra[i], dec[i])
+                .map(|p| circle.contains_point(&p))
+                .unwrap_or(false);
             assert_eq!(out[i], expected, "{} {}", ra[i], dec[i]);
         }
         points_in_polygon(&ra, &dec, &poly, &mut out);
         let inside = out.iter().filter(|&&x| x).count();
         assert!(inside > 100);
         for i in 0..ra.len() {
-            let expected = Point::new(ra[i], dec[i]).map(|p| poly.contains_point(&p)).unwrap_or(false);
+            let expected = Point::new(ra[i], dec[i])
+                .map(|p| poly.contains_point(&p))
+                .unwrap_or(false);
             assert_eq!(out[i], expected);
         }
     }

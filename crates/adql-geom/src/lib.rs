@@ -17,6 +17,8 @@
 //!
 //! No DataFusion here: the engine wraps these functions in UDFs.
 
+#![warn(missing_docs)]
+
 pub mod bounds;
 pub mod coverage;
 pub mod dali;

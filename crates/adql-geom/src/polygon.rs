@@ -24,19 +24,19 @@ pub struct Polygon {
     /// Unit normals of the edges `v[i] × v[i+1]`; the interior is on their side.
     normals: Vec<Vec3>,
     convex: bool,
-    /// Area in steradians.
-    area: f64,
-    /// A reference point and whether it is inside, for crossing-parity tests of
-    /// non-convex polygons (two, in case a query point is antipodal to one).
-    references: [(Vec3, bool); 2],
+    /// For non-convex polygons only: a reference point and whether it is inside,
+    /// for crossing-parity tests (two, in case a query point is antipodal to one).
+    references: Option<[(Vec3, bool); 2]>,
 }
 
 impl Polygon {
     /// A polygon from its vertices, in either order.
     pub fn new(mut vertices: Vec<Point>) -> Result<Polygon, GeomError> {
         if vertices.len() > 3 {
-            let (first, last) = (vertices[0].vector(), vertices[vertices.len() - 1].vector());
-            if first.angle(last) < SAME_POINT {
+            let gap = vertices[0]
+                .vector()
+                .minus(vertices[vertices.len() - 1].vector());
+            if gap.dot(gap) < SAME_POINT * SAME_POINT {
                 vertices.pop();
             }
         }
@@ -45,39 +45,54 @@ impl Polygon {
             return Err(GeomError::TooFewVertices(n));
         }
         let v: Vec<Vec3> = vertices.iter().map(Point::vector).collect();
+        // Chord lengths instead of angles: no trigonometry for the common case.
+        let same2 = SAME_POINT * SAME_POINT;
         for i in 0..n {
             let j = (i + 1) % n;
-            let angle = v[i].angle(v[j]);
-            if angle < SAME_POINT {
+            let (gap, opposite) = (v[i].minus(v[j]), v[i].plus(v[j]));
+            if gap.dot(gap) < same2 {
                 return Err(GeomError::RepeatedVertex(i, j));
             }
-            if std::f64::consts::PI - angle < SAME_POINT {
+            if opposite.dot(opposite) < same2 {
                 return Err(GeomError::AntipodalVertices(i, j));
             }
         }
+        // Edge normals of the given order; a vertex is collinear with its
+        // neighbours when the next vertex lies on the previous edge's great circle.
+        let mut normals: Vec<Vec3> = (0..n)
+            .map(|i| v[i].cross(v[(i + 1) % n]).normalized())
+            .collect();
         for i in 0..n {
-            let (a, b, c) = (v[(i + n - 1) % n], v[i], v[(i + 1) % n]);
-            let turn = a.cross(b).normalized().dot(c);
+            let turn = normals[(i + n - 1) % n].dot(v[(i + 1) % n]);
             if turn.abs() < SAME_POINT {
-                return Err(GeomError::CollinearVertices((i + n - 1) % n, i, (i + 1) % n));
+                return Err(GeomError::CollinearVertices(
+                    (i + n - 1) % n,
+                    i,
+                    (i + 1) % n,
+                ));
             }
         }
-        check_simple(&v)?;
-        // The signed area S of the side left of the given order is in (−4π, 4π);
-        // keep the order when the left side is the small one. Areas are taken as
-        // |S| where possible: 4π − (4π + S) would lose a small polygon's digits.
-        let signed = signed_area(&v);
-        let four_pi = 4.0 * std::f64::consts::PI;
-        let (keep, area) = if signed >= 0.0 {
-            if signed <= four_pi / 2.0 {
-                (true, signed)
-            } else {
-                (false, four_pi - signed)
-            }
-        } else if -signed <= four_pi / 2.0 {
-            (false, -signed)
+        // A quadrilateral whose four turns all go the same way is convex and so
+        // simple; others (and every larger polygon) get the full crossing check.
+        let turns_one_way = {
+            let left = (0..n)
+                .filter(|&i| normals[(i + n - 1) % n].dot(v[(i + 1) % n]) > 0.0)
+                .count();
+            left == 0 || left == n
+        };
+        if n > 4 || (n == 4 && !turns_one_way) {
+            check_simple(&v)?;
+        }
+        // Keep the order when the side on its left is the small one. With every
+        // turn the same way that is the side the turns go to; otherwise the
+        // signed area S ∈ (−4π, 4π) of the left side decides (small if S ∈ [0, 2π]
+        // or S ≤ −2π, the wrapped form of an area under 2π).
+        let keep = if turns_one_way {
+            normals[n - 1].dot(v[1]) > 0.0
         } else {
-            (true, four_pi + signed)
+            let signed = signed_area(&v);
+            (0.0..=2.0 * std::f64::consts::PI).contains(&signed)
+                || signed <= -2.0 * std::f64::consts::PI
         };
         let vertices = if keep {
             vertices
@@ -86,15 +101,23 @@ impl Polygon {
             reversed.reverse();
             reversed
         };
-        let v: Vec<Vec3> = vertices.iter().map(Point::vector).collect();
-        let normals: Vec<Vec3> = (0..n).map(|i| v[i].cross(v[(i + 1) % n]).normalized()).collect();
+        let v: Vec<Vec3> = if keep {
+            v
+        } else {
+            // Reversed edges: the same great circles, normals negated, in reverse order.
+            normals.reverse();
+            normals.rotate_left(1);
+            for n in normals.iter_mut() {
+                *n = n.negated();
+            }
+            vertices.iter().map(Point::vector).collect()
+        };
         let convex = (0..n).all(|i| normals[(i + n - 1) % n].dot(v[(i + 1) % n]) > 0.0);
-        let references = reference_points(&v);
+        let references = (!convex).then(|| reference_points(&v));
         Ok(Polygon {
             vertices,
             normals,
             convex,
-            area,
             references,
         })
     }
@@ -120,13 +143,27 @@ impl Polygon {
 
     /// Area in square degrees (exact spherical excess).
     pub fn area(&self) -> f64 {
-        self.area * sq_deg_per_sr()
+        let v: Vec<Vec3> = self.vertices.iter().map(Point::vector).collect();
+        // The stored order has the polygon on its left: S ∈ [0, 2π], or wrapped
+        // below −2π. Taking S directly keeps a small polygon's digits.
+        let s = signed_area(&v);
+        let steradians = if s < 0.0 {
+            s + 4.0 * std::f64::consts::PI
+        } else {
+            s
+        };
+        steradians * sq_deg_per_sr()
     }
 
     /// The edges as pairs of unit vectors.
     pub(crate) fn edges(&self) -> impl Iterator<Item = (Vec3, Vec3)> + '_ {
         let n = self.vertices.len();
-        (0..n).map(move |i| (self.vertices[i].vector(), self.vertices[(i + 1) % n].vector()))
+        (0..n).map(move |i| {
+            (
+                self.vertices[i].vector(),
+                self.vertices[(i + 1) % n].vector(),
+            )
+        })
     }
 
     /// The spherical centroid: the direction of the mean position vector over the
@@ -141,15 +178,15 @@ impl Polygon {
         let (mut steps, mut twists) = (zero, zero);
         for i in 0..v.len() {
             let (a, b) = (v[i], v[(i + 1) % v.len()]);
-            let (da, db) = (a.sub(c), b.sub(c));
-            let step = db.sub(da);
+            let (da, db) = (a.minus(c), b.minus(c));
+            let step = db.minus(da);
             let twist = da.cross(db);
-            let s = c.cross(step).add(twist).norm();
+            let s = c.cross(step).plus(twist).norm();
             let w = s.atan2(a.dot(b)) / s;
-            steps = steps.add(step.scale(w - 1.0));
-            twists = twists.add(twist.scale(w));
+            steps = steps.plus(step.scale(w - 1.0));
+            twists = twists.plus(twist.scale(w));
         }
-        Point::from_vector(c.cross(steps).add(twists))
+        Point::from_vector(c.cross(steps).plus(twists))
     }
 
     /// True if the unit vector `p` is inside or on the polygon.
@@ -161,10 +198,13 @@ impl Polygon {
         if self.edges().any(|(a, b)| edge_distance(p, a, b) <= ON_EDGE) {
             return true;
         }
-        let (reference, inside) = if self.references[0].0.dot(p) > -0.5 {
-            self.references[0]
+        let Some(references) = &self.references else {
+            unreachable!("non-convex polygons have reference points")
+        };
+        let (reference, inside) = if references[0].0.dot(p) > -0.5 {
+            references[0]
         } else {
-            self.references[1]
+            references[1]
         };
         inside ^ crosses_odd(&self.vertices, reference, p)
     }
@@ -186,7 +226,7 @@ impl Polygon {
 pub(crate) fn edge_distance(p: Vec3, a: Vec3, b: Vec3) -> f64 {
     let n = a.cross(b).normalized();
     let s = p.dot(n);
-    let q = p.sub(n.scale(s));
+    let q = p.minus(n.scale(s));
     if a.cross(q).dot(n) >= 0.0 && q.cross(b).dot(n) >= 0.0 && q.dot(q) > 0.0 {
         s.abs().min(1.0).asin()
     } else {
@@ -208,7 +248,7 @@ fn signed_area(v: &[Vec3]) -> f64 {
 /// The determinant is taken over the edge vectors from `a`: for tiny triangles
 /// a·(b×c) loses ~6 digits to cancellation, a·((b−a)×(c−a)) does not.
 fn triangle_excess(a: Vec3, b: Vec3, c: Vec3) -> f64 {
-    let det = a.dot(b.sub(a).cross(c.sub(a)));
+    let det = a.dot(b.minus(a).cross(c.minus(a)));
     let denominator = 1.0 + a.dot(b) + b.dot(c) + c.dot(a);
     2.0 * det.atan2(denominator)
 }
@@ -216,15 +256,14 @@ fn triangle_excess(a: Vec3, b: Vec3, c: Vec3) -> f64 {
 /// Errors if two edges that do not share a vertex cross or touch.
 fn check_simple(v: &[Vec3]) -> Result<(), GeomError> {
     let n = v.len();
-    let p: Vec<_> = v.iter().map(|x| x.to_s2()).collect();
     for i in 0..n {
-        let (a, b) = (&p[i], &p[(i + 1) % n]);
+        let (a, b) = (v[i].to_s2(), v[(i + 1) % n].to_s2());
         for j in i + 1..n {
             if j == i + 1 || (i == 0 && j == n - 1) {
                 continue;
             }
-            let (c, d) = (&p[j], &p[(j + 1) % n]);
-            if crossing_sign(a, b, c, d) != Crossing::DoNotCross {
+            let (c, d) = (v[j].to_s2(), v[(j + 1) % n].to_s2());
+            if crossing_sign(&a, &b, &c, &d) != Crossing::DoNotCross {
                 return Err(GeomError::SelfIntersecting(i, j));
             }
         }
@@ -273,7 +312,7 @@ fn reference_points(v: &[Vec3]) -> [(Vec3, bool); 2] {
         .iter()
         .map(|s| s.1)
         .find(|c| c.dot(first) < 0.0)
-        .unwrap_or(first.neg());
+        .unwrap_or(first.negated());
     let inside = |r: Vec3| winding_angle(v, r) > std::f64::consts::PI;
     [(first, inside(first)), (second, inside(second))]
 }
@@ -327,7 +366,14 @@ mod tests {
 
     #[test]
     fn seam_and_closing_vertex() {
-        let p = Polygon::from_radec(&[(359.0, -1.0), (1.0, -1.0), (1.0, 1.0), (359.0, 1.0), (359.0, -1.0)]).unwrap();
+        let p = Polygon::from_radec(&[
+            (359.0, -1.0),
+            (1.0, -1.0),
+            (1.0, 1.0),
+            (359.0, 1.0),
+            (359.0, -1.0),
+        ])
+        .unwrap();
         assert_eq!(p.vertices().len(), 4);
         assert!(p.contains_point(&Point::new(0.0, 0.0).unwrap()));
         assert!(p.contains_point(&Point::new(359.5, 0.5).unwrap()));
@@ -337,17 +383,31 @@ mod tests {
     #[test]
     fn non_convex_polygon() {
         // An L shape.
-        let p = Polygon::from_radec(&[(0.0, 0.0), (4.0, 0.0), (4.0, 1.0), (1.0, 1.0), (1.0, 4.0), (0.0, 4.0)]).unwrap();
+        let p = Polygon::from_radec(&[
+            (0.0, 0.0),
+            (4.0, 0.0),
+            (4.0, 1.0),
+            (1.0, 1.0),
+            (1.0, 4.0),
+            (0.0, 4.0),
+        ])
+        .unwrap();
         assert!(!p.is_convex());
         assert!(p.contains_point(&Point::new(0.5, 3.0).unwrap()));
         assert!(p.contains_point(&Point::new(3.0, 0.5).unwrap()));
         assert!(!p.contains_point(&Point::new(3.0, 3.0).unwrap()));
-        assert!(p.contains_point(&Point::new(1.0, 2.0).unwrap()), "on the boundary");
+        assert!(
+            p.contains_point(&Point::new(1.0, 2.0).unwrap()),
+            "on the boundary"
+        );
     }
 
     #[test]
     fn invalid_polygons() {
-        assert_eq!(Polygon::from_radec(&[(0.0, 0.0), (1.0, 0.0)]), Err(GeomError::TooFewVertices(2)));
+        assert_eq!(
+            Polygon::from_radec(&[(0.0, 0.0), (1.0, 0.0)]),
+            Err(GeomError::TooFewVertices(2))
+        );
         assert!(matches!(
             Polygon::from_radec(&[(0.0, 0.0), (1.0, 0.0), (1.0, 0.0), (0.0, 1.0)]),
             Err(GeomError::RepeatedVertex(1, 2))

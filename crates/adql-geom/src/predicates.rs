@@ -15,7 +15,6 @@ use crate::polygon::{edge_distance, Polygon, ON_EDGE};
 use crate::region::{Region, Simple};
 use crate::shape::{Circle, Point};
 
-
 /// True if `b` lies inside `a` (boundary included).
 pub fn contains(a: &Region, b: &Region) -> Result<bool, GeomError> {
     if let (Some(sa), Some(sb)) = (a.simple(), b.simple()) {
@@ -72,7 +71,9 @@ pub fn intersects(a: &Region, b: &Region) -> Result<bool, GeomError> {
             } else if all(members, |m| contains(m, other))? {
                 Ok(true)
             } else if let Some(inner) = members.iter().find(|m| {
-                members.iter().all(|n| std::ptr::eq(*m, n) || contains(n, m).unwrap_or(false))
+                members
+                    .iter()
+                    .all(|n| std::ptr::eq(*m, n) || contains(n, m).unwrap_or(false))
             }) {
                 // One member lies inside all others: the intersection is that member.
                 intersects(inner, other)
@@ -92,7 +93,10 @@ fn undecided(what: &str, a: &Region, b: &Region) -> GeomError {
     ))
 }
 
-fn all(members: &[Region], f: impl Fn(&Region) -> Result<bool, GeomError>) -> Result<bool, GeomError> {
+fn all(
+    members: &[Region],
+    f: impl Fn(&Region) -> Result<bool, GeomError>,
+) -> Result<bool, GeomError> {
     for m in members {
         if !f(m)? {
             return Ok(false);
@@ -101,7 +105,10 @@ fn all(members: &[Region], f: impl Fn(&Region) -> Result<bool, GeomError>) -> Re
     Ok(true)
 }
 
-fn any(members: &[Region], f: impl Fn(&Region) -> Result<bool, GeomError>) -> Result<bool, GeomError> {
+fn any(
+    members: &[Region],
+    f: impl Fn(&Region) -> Result<bool, GeomError>,
+) -> Result<bool, GeomError> {
     for m in members {
         if f(m)? {
             return Ok(true);
@@ -113,7 +120,9 @@ fn any(members: &[Region], f: impl Fn(&Region) -> Result<bool, GeomError>) -> Re
 fn simple_contains(a: &Simple<'_>, b: &Simple<'_>) -> bool {
     match (a, b) {
         (Simple::Point(p), Simple::Point(q)) => p.vector().angle(q.vector()) <= ON_EDGE,
-        (Simple::Point(p), Simple::Circle(c)) => c.radius() == 0.0 && c.center().vector().angle(p.vector()) <= ON_EDGE,
+        (Simple::Point(p), Simple::Circle(c)) => {
+            c.radius() == 0.0 && c.center().vector().angle(p.vector()) <= ON_EDGE
+        }
         (Simple::Point(_), Simple::Polygon(_)) => false,
         (Simple::Circle(c), Simple::Point(p)) => c.contains_point(p),
         (Simple::Circle(c), Simple::Circle(d)) => {
@@ -144,7 +153,8 @@ fn simple_intersects(a: &Simple<'_>, b: &Simple<'_>) -> bool {
         }
         (Simple::Circle(c), Simple::Polygon(p)) | (Simple::Polygon(p), Simple::Circle(c)) => {
             let center = c.center().vector();
-            p.contains_vector(center) || p.boundary_distance(center) <= c.radius().to_radians() + ON_EDGE
+            p.contains_vector(center)
+                || p.boundary_distance(center) <= c.radius().to_radians() + ON_EDGE
         }
         (Simple::Polygon(p), Simple::Polygon(q)) => polygons_intersect(p, q),
     }
@@ -159,7 +169,7 @@ fn circle_contains_polygon(c: &Circle, p: &Polygon) -> bool {
     if c.radius() <= 90.0 {
         return true;
     }
-    let antipode = c.center().vector().neg();
+    let antipode = c.center().vector().negated();
     let outside_radius = (180.0 - c.radius()).to_radians();
     p.edges()
         .all(|(a, b)| edge_distance(antipode, a, b) + ON_EDGE >= outside_radius)
@@ -181,7 +191,8 @@ fn edges_cross(p: &Polygon, q: &Polygon) -> bool {
         q.edges().map(|(a, b)| (a.to_s2(), b.to_s2())).collect();
     p.edges().any(|(a, b)| {
         let (a, b) = (a.to_s2(), b.to_s2());
-        qe.iter().any(|(c, d)| crossing_sign(&a, &b, c, d) == Crossing::Cross)
+        qe.iter()
+            .any(|(c, d)| crossing_sign(&a, &b, c, d) == Crossing::Cross)
     })
 }
 
@@ -190,4 +201,3 @@ fn edges_cross(p: &Polygon, q: &Polygon) -> bool {
 pub fn point_distance(a: &Point, b: &Point) -> f64 {
     a.distance(b)
 }
-

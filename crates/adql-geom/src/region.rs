@@ -84,7 +84,9 @@ impl Region {
             Region::Circle(c) => Ok(c.area()),
             Region::Polygon(p) => Ok(p.area()),
             Region::Box(b) => Ok(b.polygon().area()),
-            Region::Not(inner) => Ok(4.0 * std::f64::consts::PI * crate::shape::sq_deg_per_sr() - inner.area()?),
+            Region::Not(inner) => {
+                Ok(4.0 * std::f64::consts::PI * crate::shape::sq_deg_per_sr() - inner.area()?)
+            }
             Region::Union(_) | Region::Intersection(_) => Err(GeomError::Unsupported(format!(
                 "the area of a {} is not computed",
                 self.kind()

@@ -30,6 +30,9 @@ impl Point {
 
     /// A point from longitude and latitude in `frame`, converted to ICRS.
     pub fn in_frame(frame: Frame, lon: f64, lat: f64) -> Result<Point, GeomError> {
+        if frame == Frame::Icrs {
+            return Point::new(lon, lat);
+        }
         check_radec(lon, lat)?;
         let (ra, dec) = frame.radec_to_icrs(lon, lat);
         Point::new(ra, dec)
@@ -111,7 +114,7 @@ impl Circle {
     /// True if the unit vector `v` is inside or on the circle.
     #[inline]
     pub fn contains_vector(&self, v: Vec3) -> bool {
-        let d = v.sub(self.center.v);
+        let d = v.minus(self.center.v);
         d.dot(d) <= self.chord2
     }
 
@@ -145,7 +148,10 @@ mod tests {
 
     #[test]
     fn points_check_their_input() {
-        assert!(matches!(Point::new(1.0, 91.0), Err(GeomError::LatitudeOutOfRange(_))));
+        assert!(matches!(
+            Point::new(1.0, 91.0),
+            Err(GeomError::LatitudeOutOfRange(_))
+        ));
         assert!(Point::new(f64::NAN, 0.0).is_err());
         assert_eq!(Point::new(-10.0, 0.0).unwrap().ra(), 350.0);
         assert!(Circle::new(Point::new(0.0, 0.0).unwrap(), -1.0).is_err());

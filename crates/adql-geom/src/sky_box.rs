@@ -35,7 +35,12 @@ impl SkyBox {
         }
         let (a, b) = ((width / 2.0).to_radians(), (height / 2.0).to_radians());
         let corner_lat = (b.tan() * a.cos()).atan();
-        let local = [(a, -corner_lat), (a, corner_lat), (-a, corner_lat), (-a, -corner_lat)];
+        let local = [
+            (a, -corner_lat),
+            (a, corner_lat),
+            (-a, corner_lat),
+            (-a, -corner_lat),
+        ];
         let vertices = local
             .iter()
             .map(|&(lon, lat)| Point::from_vector(local_to_sky(&center, lon, lat)))
@@ -94,8 +99,12 @@ mod tests {
         let (ae, ap) = (equator.polygon().area(), polar.polygon().area());
         assert!((ae - ap).abs() < 1e-12, "{ae} {ap}");
         assert!((ae - 1.0).abs() < 1e-4);
-        assert!(polar.polygon().contains_point(&Point::new(190.0, 89.6).unwrap()) == false);
-        assert!(polar.polygon().contains_point(&Point::new(10.0, 89.4).unwrap()));
+        assert!(!polar
+            .polygon()
+            .contains_point(&Point::new(190.0, 89.6).unwrap()));
+        assert!(polar
+            .polygon()
+            .contains_point(&Point::new(10.0, 89.4).unwrap()));
     }
 
     #[test]

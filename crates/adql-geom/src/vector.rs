@@ -76,18 +76,18 @@ impl Vec3 {
 
     /// Sum.
     #[inline]
-    pub fn add(self, o: Vec3) -> Vec3 {
+    pub fn plus(self, o: Vec3) -> Vec3 {
         Vec3::new(self.x + o.x, self.y + o.y, self.z + o.z)
     }
 
     /// Difference.
     #[inline]
-    pub fn sub(self, o: Vec3) -> Vec3 {
+    pub fn minus(self, o: Vec3) -> Vec3 {
         Vec3::new(self.x - o.x, self.y - o.y, self.z - o.z)
     }
 
     /// The opposite direction.
-    pub fn neg(self) -> Vec3 {
+    pub fn negated(self) -> Vec3 {
         Vec3::new(-self.x, -self.y, -self.z)
     }
 
@@ -104,6 +104,9 @@ impl Vec3 {
 
 /// RA brought into [0, 360).
 pub fn normalize_ra(ra: f64) -> f64 {
+    if (0.0..360.0).contains(&ra) {
+        return ra;
+    }
     let r = ra.rem_euclid(360.0);
     // rem_euclid can return 360.0 for tiny negative inputs.
     if r >= 360.0 {

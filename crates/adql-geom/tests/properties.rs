@@ -17,33 +17,42 @@ fn near(c: (f64, f64), spread: f64) -> impl Strategy<Value = Point> {
 }
 
 fn circle() -> impl Strategy<Value = Circle> {
-    (point(), prop_oneof![1e-6..1e-3f64, 1e-3..5.0f64, 5.0..170.0f64])
+    (
+        point(),
+        prop_oneof![1e-6..1e-3f64, 1e-3..5.0f64, 5.0..170.0f64],
+    )
         .prop_map(|(c, r)| Circle::new(c, r).unwrap())
 }
 
 /// A convex polygon: points around a centre at increasing position angles.
 fn convex_polygon() -> impl Strategy<Value = Polygon> {
-    (point(), 0.01..20.0f64, prop::collection::vec((0.2..1.0f64, 0.1..1.0f64), 3..8)).prop_filter_map(
-        "valid polygon",
-        |(c, size, steps)| {
+    (
+        point(),
+        0.01..20.0f64,
+        prop::collection::vec((0.2..1.0f64, 0.1..1.0f64), 3..8),
+    )
+        .prop_filter_map("valid polygon", |(c, size, steps)| {
             let total: f64 = steps.iter().map(|s| s.1).sum();
             let mut angle = 0.0f64;
             let center = c.vector();
             let east = Vec3::new(0.0, 0.0, 1.0).cross(center).normalized();
-            let east = if east.norm() == 0.0 { Vec3::new(0.0, 1.0, 0.0) } else { east };
+            let east = if east.norm() == 0.0 {
+                Vec3::new(0.0, 1.0, 0.0)
+            } else {
+                east
+            };
             let north = center.cross(east);
             let vertices: Vec<Point> = steps
                 .iter()
                 .map(|(_, s)| {
                     angle += s / total * std::f64::consts::TAU;
                     let r = size.to_radians();
-                    let dir = east.scale(angle.cos()).add(north.scale(angle.sin()));
-                    Point::from_vector(center.scale(r.cos()).add(dir.scale(r.sin())))
+                    let dir = east.scale(angle.cos()).plus(north.scale(angle.sin()));
+                    Point::from_vector(center.scale(r.cos()).plus(dir.scale(r.sin())))
                 })
                 .collect();
             Polygon::new(vertices).ok().filter(|p| p.is_convex())
-        },
-    )
+        })
 }
 
 fn region() -> impl Strategy<Value = Region> {
@@ -51,8 +60,11 @@ fn region() -> impl Strategy<Value = Region> {
         point().prop_map(Region::Point),
         circle().prop_map(Region::Circle),
         convex_polygon().prop_map(Region::Polygon),
-        (point(), 0.01..30.0f64, 0.01..30.0f64)
-            .prop_filter_map("box", |(c, w, h)| SkyBox::new(c, w, h).ok().map(Region::Box)),
+        (point(), 0.01..30.0f64, 0.01..30.0f64).prop_filter_map("box", |(c, w, h)| SkyBox::new(
+            c, w, h
+        )
+        .ok()
+        .map(Region::Box)),
     ]
 }
 
@@ -153,8 +165,8 @@ proptest! {
             let east = Vec3::new(0.0, 0.0, 1.0).cross(center).normalized();
             let east = if east.norm() == 0.0 { Vec3::new(0.0, 1.0, 0.0) } else { east };
             let north = center.cross(east);
-            let dir = east.scale(theta.cos()).add(north.scale(theta.sin()));
-            let p = Point::from_vector(center.scale(rho.cos()).add(dir.scale(rho.sin())));
+            let dir = east.scale(theta.cos()).plus(north.scale(theta.sin()));
+            let p = Point::from_vector(center.scale(rho.cos()).plus(dir.scale(rho.sin())));
             if r.contains_point(&p) {
                 prop_assert!(b.contains(p.ra(), p.dec()), "bounds {:?} miss {:?} of {}", b, p, r);
                 let cell = adql_geom::coverage::healpix_index(8, p.ra(), p.dec());

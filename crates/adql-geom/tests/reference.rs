@@ -31,7 +31,10 @@ fn distances_match_astropy() {
     for c in cases {
         let d = distance(f(&c["ra1"]), f(&c["dec1"]), f(&c["ra2"]), f(&c["dec2"]));
         let expected = f(&c["distance"]);
-        assert!((d - expected).abs() < DEG_TOLERANCE, "{c}: {d} vs {expected}");
+        assert!(
+            (d - expected).abs() < DEG_TOLERANCE,
+            "{c}: {d} vs {expected}"
+        );
     }
 }
 
@@ -40,7 +43,11 @@ fn circle_containment_and_area_match() {
     let r = reference();
     let (mut points, mut areas) = (0, 0);
     for c in r["circles"].as_array().unwrap() {
-        let circle = Circle::new(Point::new(f(&c["ra"]), f(&c["dec"])).unwrap(), f(&c["radius"])).unwrap();
+        let circle = Circle::new(
+            Point::new(f(&c["ra"]), f(&c["dec"])).unwrap(),
+            f(&c["radius"]),
+        )
+        .unwrap();
         if let Some(area) = c.get("area") {
             let (a, e) = (circle.area(), f(area));
             assert!((a - e).abs() <= REL_TOLERANCE * e, "{c}: area {a} vs {e}");
@@ -49,7 +56,11 @@ fn circle_containment_and_area_match() {
         }
         let p = &c["point"];
         let point = Point::new(f(&p[0]), f(&p[1])).unwrap();
-        assert_eq!(circle.contains_point(&point), c["inside"].as_bool().unwrap(), "{c}");
+        assert_eq!(
+            circle.contains_point(&point),
+            c["inside"].as_bool().unwrap(),
+            "{c}"
+        );
         points += 1;
     }
     assert!(points > 400 && areas == 8, "{points} {areas}");
@@ -70,14 +81,21 @@ fn polygons_match_in_both_orders() {
             .collect();
         let polygon = Polygon::from_radec(&coords).unwrap_or_else(|e| panic!("{name}: {e}"));
         let (area, expected) = (polygon.area(), f(&c["area"]));
-        assert!((area - expected).abs() <= REL_TOLERANCE * expected, "{name}: area {area} vs {expected}");
+        assert!(
+            (area - expected).abs() <= REL_TOLERANCE * expected,
+            "{name}: area {area} vs {expected}"
+        );
         let centroid = polygon.centroid();
         let e = &c["centroid"];
         let off = apart(centroid.ra(), centroid.dec(), f(&e[0]), f(&e[1]));
         assert!(off < DEG_TOLERANCE, "{name}: centroid off by {off}°");
         for p in c["points"].as_array().unwrap() {
             let point = Point::new(f(&p[0]), f(&p[1])).unwrap();
-            assert_eq!(polygon.contains_point(&point), p[2].as_bool().unwrap(), "{name}: {p}");
+            assert_eq!(
+                polygon.contains_point(&point),
+                p[2].as_bool().unwrap(),
+                "{name}: {p}"
+            );
             tested += 1;
         }
     }
@@ -88,7 +106,12 @@ fn polygons_match_in_both_orders() {
 fn box_corners_match_great_circle_intersections() {
     let r = reference();
     for c in r["boxes"].as_array().unwrap() {
-        let b = SkyBox::new(Point::new(f(&c["ra"]), f(&c["dec"])).unwrap(), f(&c["width"]), f(&c["height"])).unwrap();
+        let b = SkyBox::new(
+            Point::new(f(&c["ra"]), f(&c["dec"])).unwrap(),
+            f(&c["width"]),
+            f(&c["height"]),
+        )
+        .unwrap();
         for corner in c["corners"].as_array().unwrap() {
             let nearest = b
                 .polygon()
@@ -96,10 +119,16 @@ fn box_corners_match_great_circle_intersections() {
                 .iter()
                 .map(|v| apart(v.ra(), v.dec(), f(&corner[0]), f(&corner[1])))
                 .fold(f64::INFINITY, f64::min);
-            assert!(nearest < DEG_TOLERANCE, "{c}: corner {corner} off by {nearest}°");
+            assert!(
+                nearest < DEG_TOLERANCE,
+                "{c}: corner {corner} off by {nearest}°"
+            );
         }
         let (area, expected) = (b.polygon().area(), f(&c["area"]));
-        assert!((area - expected).abs() <= REL_TOLERANCE * expected, "{c}: {area}");
+        assert!(
+            (area - expected).abs() <= REL_TOLERANCE * expected,
+            "{c}: {area}"
+        );
     }
 }
 

@@ -19,6 +19,8 @@
 //! assert!(v.render("SELECT a FROM t LIMIT 5", "query").contains("TOP"));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod ast;
 mod check;
 pub mod diagnostic;
