@@ -26,6 +26,37 @@ enum Command {
     Parse(QueryArgs),
     /// Print a query in canonical form.
     Fmt(QueryArgs),
+    /// Generate a synthetic ObsCore snapshot (deterministic, DP0.2-like).
+    Generate(GenerateArgs),
+    /// Inspect snapshots.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+}
+
+/// `adql generate --preset dp02 [--rows N] [--seed S] -o DIR`.
+#[derive(Args)]
+struct GenerateArgs {
+    /// What to generate: `dp02`, the Rubin DP0.2 ObsCore table.
+    #[arg(long, default_value = "dp02")]
+    preset: String,
+    /// Number of rows (default: the real table's 8,475,974).
+    #[arg(long, default_value_t = obscore::generate::FULL_ROWS)]
+    rows: u64,
+    /// Seed of every random choice: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The snapshot directory to write (replaced if it holds a snapshot).
+    #[arg(long, short = 'o')]
+    output: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum SnapshotCommand {
+    /// Tables, rows, row groups, columns with metadata, sky coverage.
+    Info {
+        /// The snapshot directory (default: the embedded demo snapshot).
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Where the query comes from and what it may use.
@@ -128,7 +159,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let (Command::Validate(args) | Command::Parse(args) | Command::Fmt(args)) = &cli.command;
+    let args = match &cli.command {
+        Command::Validate(args) | Command::Parse(args) | Command::Fmt(args) => args,
+        Command::Generate(args) => return generate(args),
+        Command::Snapshot(SnapshotCommand::Info { dir }) => return snapshot_info(dir.as_deref()),
+    };
     let (text, origin) = args.read()?;
     let options = args.options()?;
     let validation = adql_syntax::validate(&text, &options);
@@ -148,4 +183,89 @@ fn run(cli: Cli) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn generate(args: &GenerateArgs) -> Result<ExitCode> {
+    if args.preset != "dp02" {
+        bail!("unknown preset `{}`: the one preset is dp02", args.preset);
+    }
+    if args.rows < 100 {
+        bail!("--rows must be at least 100");
+    }
+    let bar = indicatif::ProgressBar::new(args.rows);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message("generating");
+    let started = std::time::Instant::now();
+    let options = obscore::GenerateOptions::new(args.rows, args.seed);
+    let snapshot = obscore::generate(&args.output, &options, &mut |done, _| {
+        bar.set_position(done)
+    })?;
+    bar.finish_and_clear();
+    eprintln!(
+        "wrote {} rows in {} row groups to {} in {:.1?}",
+        snapshot.manifest.rows,
+        snapshot.manifest.row_groups,
+        snapshot.dir.display(),
+        started.elapsed()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn snapshot_info(dir: Option<&std::path::Path>) -> Result<ExitCode> {
+    let snapshot = match dir {
+        Some(d) => obscore::Snapshot::open(d)?,
+        None => {
+            eprintln!(
+                "(the embedded demo snapshot, {})",
+                obscore::demo::demo_dir().display()
+            );
+            obscore::demo::demo_snapshot()?
+        }
+    };
+    let m = &snapshot.manifest;
+    println!("snapshot   {}", snapshot.dir.display());
+    println!(
+        "format     {} version {} ({})",
+        m.format, m.version, m.created_by
+    );
+    println!(
+        "table      {}: {}",
+        m.table.qualified_name(),
+        m.table.description
+    );
+    println!("rows       {}", m.rows);
+    println!(
+        "row groups {} in {} file(s){}",
+        m.row_groups,
+        m.files.len(),
+        if m.sky_sorted {
+            format!(", sorted by HEALPix depth {}", m.healpix_depth)
+        } else {
+            String::new()
+        }
+    );
+    if let Some(c) = &m.coverage {
+        println!(
+            "coverage   RA {:.3}..{:.3}, Dec {:.3}..{:.3} (deg)",
+            c.ra_min, c.ra_max, c.dec_min, c.dec_max
+        );
+    }
+    println!("columns    {}", m.table.columns.len());
+    for c in &m.table.columns {
+        println!(
+            "  {:<20} {:<8} {:<7} {:<28} {}",
+            c.name,
+            c.column_type.tap_datatype(),
+            c.unit.as_deref().unwrap_or(""),
+            c.ucd.as_deref().unwrap_or(""),
+            c.utype.as_deref().unwrap_or("")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -40,5 +40,5 @@ pub use polygon::Polygon;
 pub use predicates::{contains, intersects};
 pub use region::Region;
 pub use shape::{distance, Circle, Point};
-pub use sky_box::SkyBox;
+pub use sky_box::{offset_point, SkyBox};
 pub use vector::{normalize_ra, Vec3};

@@ -75,6 +75,13 @@ impl SkyBox {
     }
 }
 
+/// The point at local longitude `east` and latitude `north` (degrees) in the
+/// frame centred on `center`, whose local north points to the celestial pole:
+/// offsets on the sky around a position, exact at any distance.
+pub fn offset_point(center: &Point, east: f64, north: f64) -> Point {
+    Point::from_vector(local_to_sky(center, east.to_radians(), north.to_radians()))
+}
+
 /// A point given in the frame centred on `center` (local north towards the
 /// celestial pole; longitude and latitude in radians) as a sky unit vector.
 fn local_to_sky(center: &Point, lon: f64, lat: f64) -> Vec3 {

@@ -1,0 +1,51 @@
+//! The embedded demo snapshot: what `adql query` and `adql serve` use when no
+//! snapshot is given. It is generated on first use (deterministic: 150,000
+//! DP0.2-like rows, seed 1, with tract 4431 patch 17's six coadds) into the cache
+//! directory, and reused after.
+
+use std::path::PathBuf;
+
+use crate::error::Result;
+use crate::generate::{generate, GenerateOptions};
+use crate::snapshot::Snapshot;
+
+/// Rows of the demo snapshot.
+pub const DEMO_ROWS: u64 = 150_000;
+/// Its seed.
+pub const DEMO_SEED: u64 = 1;
+
+/// The cache directory: `$ADQL_CACHE_DIR`, `$XDG_CACHE_HOME/adql-rs` or
+/// `~/.cache/adql-rs`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ADQL_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(xdg) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(xdg).join("adql-rs");
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    home.join(".cache").join("adql-rs")
+}
+
+/// Where the demo snapshot lives (versioned with the snapshot format).
+pub fn demo_dir() -> PathBuf {
+    cache_dir().join(format!(
+        "demo-v{}-{DEMO_ROWS}",
+        crate::snapshot::FORMAT_VERSION
+    ))
+}
+
+/// The demo snapshot, generated first if it is not there yet.
+pub fn demo_snapshot() -> Result<Snapshot> {
+    let dir = demo_dir();
+    if let Ok(snapshot) = Snapshot::open(&dir) {
+        return Ok(snapshot);
+    }
+    generate(
+        &dir,
+        &GenerateOptions::new(DEMO_ROWS, DEMO_SEED),
+        &mut |_, _| {},
+    )
+}

@@ -1,0 +1,391 @@
+//! Snapshots: a directory of Parquet files sorted on the sky, and a versioned
+//! sidecar `snapshot.json` with what a TAP service needs (table name and
+//! description, each column's unit, UCD, utype, xtype, description).
+//!
+//! Rows are ordered by the nested HEALPix index of (s_ra, s_dec); row groups hold
+//! 65,536 rows; Parquet page indexes and statistics are written. Hidden columns,
+//! computed once when the snapshot is written, let the engine prune: `_healpix`
+//! (the sort key) and the RA/Dec bounds of `s_region` (`_region_ra_min`,
+//! `_region_ra_max` — min > max when the range wraps through 0 — `_region_dec_min`,
+//! `_region_dec_max`). Hidden columns start with `_` and appear in no listing.
+//! A snapshot is written into a temporary directory and renamed into place at the
+//! end, so nothing half-written is left behind.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+use crate::error::{ObscoreError, Result};
+use crate::model::{schema_of, ColumnDef};
+
+/// The sidecar's file name.
+pub const SIDECAR: &str = "snapshot.json";
+/// The format version this library writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The HEALPix depth of the `_healpix` sort column.
+pub const HEALPIX_DEPTH: u8 = 16;
+/// Rows per Parquet row group.
+pub const ROW_GROUP_ROWS: usize = 65_536;
+/// The hidden columns, in the order they follow the public ones.
+pub const HIDDEN_COLUMNS: [&str; 5] = [
+    "_healpix",
+    "_region_ra_min",
+    "_region_ra_max",
+    "_region_dec_min",
+    "_region_dec_max",
+];
+
+/// The published table a snapshot holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TableMeta {
+    /// The schema name (`ivoa`).
+    pub schema: String,
+    /// The table name (`ObsCore`).
+    pub name: String,
+    /// A description for TAP_SCHEMA.
+    pub description: String,
+    /// The public columns, in order.
+    pub columns: Vec<ColumnDef>,
+}
+
+impl TableMeta {
+    /// `schema.name`.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+}
+
+/// The sky area a snapshot covers (bounds of its positions).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Coverage {
+    /// Smallest s_ra.
+    pub ra_min: f64,
+    /// Largest s_ra.
+    pub ra_max: f64,
+    /// Smallest s_dec.
+    pub dec_min: f64,
+    /// Largest s_dec.
+    pub dec_max: f64,
+}
+
+/// The sidecar: format version, the table, the files and counts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// Always `adql-rs snapshot`.
+    pub format: String,
+    /// [`FORMAT_VERSION`] when written.
+    pub version: u32,
+    /// The table.
+    pub table: TableMeta,
+    /// Parquet files, relative to the directory.
+    pub files: Vec<String>,
+    /// Rows in all files.
+    pub rows: u64,
+    /// Row groups in all files.
+    pub row_groups: u64,
+    /// True if rows are in `_healpix` order with the hidden columns present.
+    pub sky_sorted: bool,
+    /// HEALPix depth of `_healpix`.
+    pub healpix_depth: u8,
+    /// Where the positions are, if the table has s_ra/s_dec.
+    pub coverage: Option<Coverage>,
+    /// What wrote it.
+    pub created_by: String,
+}
+
+/// An opened snapshot.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Its sidecar.
+    pub manifest: Manifest,
+}
+
+impl Snapshot {
+    /// Opens a snapshot directory; an old or unknown format is an error saying so.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Snapshot> {
+        let dir = dir.as_ref().to_path_buf();
+        let sidecar = dir.join(SIDECAR);
+        let text = std::fs::read_to_string(&sidecar).map_err(|e| ObscoreError::Snapshot {
+            path: dir.clone(),
+            message: format!("no readable {SIDECAR}: {e}"),
+        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ObscoreError::Snapshot {
+                path: sidecar.clone(),
+                message: format!("not valid JSON: {e}"),
+            })?;
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if value.get("format").and_then(|v| v.as_str()) != Some("adql-rs snapshot") {
+            return Err(ObscoreError::Snapshot {
+                path: sidecar,
+                message: "not an adql-rs snapshot".into(),
+            });
+        }
+        if version != u64::from(FORMAT_VERSION) {
+            return Err(ObscoreError::Snapshot {
+                path: sidecar,
+                message: format!(
+                    "format version {version}, this adql reads version {FORMAT_VERSION}: regenerate or re-ingest it"
+                ),
+            });
+        }
+        let manifest: Manifest =
+            serde_json::from_value(value).map_err(|e| ObscoreError::Snapshot {
+                path: sidecar,
+                message: format!("malformed sidecar: {e}"),
+            })?;
+        Ok(Snapshot { dir, manifest })
+    }
+
+    /// Paths of the Parquet files.
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.manifest
+            .files
+            .iter()
+            .map(|f| self.dir.join(f))
+            .collect()
+    }
+}
+
+/// Writes a snapshot: batches in sky order in, Parquet files and the sidecar out.
+pub struct SnapshotWriter {
+    target: PathBuf,
+    temp: PathBuf,
+    table: TableMeta,
+    public: SchemaRef,
+    full: SchemaRef,
+    writer: Option<ArrowWriter<File>>,
+    rows: u64,
+    coverage: Option<Coverage>,
+}
+
+impl SnapshotWriter {
+    /// Starts a snapshot that will be renamed to `target` by [`SnapshotWriter::finish`],
+    /// with row groups of [`ROW_GROUP_ROWS`].
+    pub fn create(target: impl AsRef<Path>, table: TableMeta) -> Result<SnapshotWriter> {
+        SnapshotWriter::create_with(target, table, ROW_GROUP_ROWS)
+    }
+
+    /// As [`SnapshotWriter::create`], with `row_group_rows` rows per row group.
+    pub fn create_with(
+        target: impl AsRef<Path>,
+        table: TableMeta,
+        row_group_rows: usize,
+    ) -> Result<SnapshotWriter> {
+        let target = target.as_ref().to_path_buf();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "snapshot".into());
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| ObscoreError::io(parent, e))?;
+        let temp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if temp.exists() {
+            std::fs::remove_dir_all(&temp).map_err(|e| ObscoreError::io(&temp, e))?;
+        }
+        std::fs::create_dir_all(&temp).map_err(|e| ObscoreError::io(&temp, e))?;
+        let public = schema_of(&table.columns);
+        let mut fields: Vec<Field> = public.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(Field::new("_healpix", DataType::Int64, true));
+        for name in &HIDDEN_COLUMNS[1..] {
+            fields.push(Field::new(*name, DataType::Float64, true));
+        }
+        let full = Arc::new(Schema::new(fields));
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(row_group_rows.max(1)))
+            .set_compression(Compression::SNAPPY)
+            .set_statistics_enabled(EnabledStatistics::Page)
+            .set_created_by(format!("adql-rs {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let path = temp.join("part-00000.parquet");
+        let file = File::create(&path).map_err(|e| ObscoreError::io(&path, e))?;
+        let writer = ArrowWriter::try_new(file, full.clone(), Some(props))?;
+        Ok(SnapshotWriter {
+            target,
+            temp,
+            table,
+            public,
+            full,
+            writer: Some(writer),
+            rows: 0,
+            coverage: None,
+        })
+    }
+
+    /// The public schema batches must have.
+    pub fn schema(&self) -> SchemaRef {
+        self.public.clone()
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Writes a batch of public columns (in sky order); the hidden columns are
+    /// computed here.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let hidden = hidden_columns(batch)?;
+        if let Some(c) = batch_coverage(batch) {
+            self.coverage = Some(match self.coverage {
+                None => c,
+                Some(o) => Coverage {
+                    ra_min: o.ra_min.min(c.ra_min),
+                    ra_max: o.ra_max.max(c.ra_max),
+                    dec_min: o.dec_min.min(c.dec_min),
+                    dec_max: o.dec_max.max(c.dec_max),
+                },
+            });
+        }
+        let mut columns = batch.columns().to_vec();
+        columns.extend(hidden);
+        let full = RecordBatch::try_new(self.full.clone(), columns)?;
+        self.writer
+            .as_mut()
+            .expect("open until finish")
+            .write(&full)?;
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    /// Closes the files, writes the sidecar and renames the snapshot into place
+    /// (replacing an older one there).
+    pub fn finish(mut self) -> Result<Snapshot> {
+        let writer = self.writer.take().expect("open until finish");
+        let metadata = writer.close()?;
+        let manifest = Manifest {
+            format: "adql-rs snapshot".into(),
+            version: FORMAT_VERSION,
+            table: self.table.clone(),
+            files: vec!["part-00000.parquet".into()],
+            rows: self.rows,
+            row_groups: metadata.num_row_groups() as u64,
+            sky_sorted: true,
+            healpix_depth: HEALPIX_DEPTH,
+            coverage: self.coverage,
+            created_by: format!("adql-rs {}", env!("CARGO_PKG_VERSION")),
+        };
+        let sidecar = self.temp.join(SIDECAR);
+        std::fs::write(
+            &sidecar,
+            serde_json::to_string_pretty(&manifest).expect("serialisable"),
+        )
+        .map_err(|e| ObscoreError::io(&sidecar, e))?;
+        let old = self.target.with_extension("old-snapshot");
+        if self.target.exists() {
+            if !self.target.join(SIDECAR).exists()
+                && std::fs::read_dir(&self.target)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
+                return Err(ObscoreError::Snapshot {
+                    path: self.target.clone(),
+                    message: "exists and is not a snapshot: refusing to replace it".into(),
+                });
+            }
+            std::fs::rename(&self.target, &old).map_err(|e| ObscoreError::io(&self.target, e))?;
+        }
+        std::fs::rename(&self.temp, &self.target).map_err(|e| ObscoreError::io(&self.target, e))?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(|e| ObscoreError::io(&old, e))?;
+        }
+        Ok(Snapshot {
+            dir: self.target.clone(),
+            manifest,
+        })
+    }
+}
+
+impl Drop for SnapshotWriter {
+    fn drop(&mut self) {
+        // Not finished (an error, a panic): remove the partial directory.
+        if self.writer.is_some() {
+            let _ = std::fs::remove_dir_all(&self.temp);
+        }
+    }
+}
+
+/// `_healpix` from s_ra/s_dec and the s_region bounds, null where absent.
+fn hidden_columns(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
+    let n = batch.num_rows();
+    let ra = batch
+        .column_by_name("s_ra")
+        .and_then(|c| c.as_primitive_opt::<Float64Type>());
+    let dec = batch
+        .column_by_name("s_dec")
+        .and_then(|c| c.as_primitive_opt::<Float64Type>());
+    let healpix: Int64Array = match (ra, dec) {
+        (Some(ra), Some(dec)) => (0..n)
+            .map(|i| {
+                (ra.is_valid(i)
+                    && dec.is_valid(i)
+                    && dec.value(i).abs() <= 90.0
+                    && ra.value(i).is_finite())
+                .then(|| healpix_key(ra.value(i), dec.value(i)))
+            })
+            .collect(),
+        _ => Int64Array::new_null(n),
+    };
+    let mut bounds: [Vec<Option<f64>>; 4] = Default::default();
+    let regions = batch
+        .column_by_name("s_region")
+        .and_then(|c| c.as_string_opt::<i32>());
+    for i in 0..n {
+        let b = regions
+            .filter(|r| r.is_valid(i))
+            .and_then(|r| adql_geom::stcs::parse(r.value(i)).ok())
+            .map(|region| adql_geom::bounds(&region));
+        let (ra_min, ra_max, dec_min, dec_max) = match b {
+            Some(b) => {
+                let (lo, hi) = match b.ra {
+                    adql_geom::RaRange::Full => (0.0, 360.0),
+                    adql_geom::RaRange::Span { min, max } => (min, max),
+                };
+                (Some(lo), Some(hi), Some(b.dec_min), Some(b.dec_max))
+            }
+            None => (None, None, None, None),
+        };
+        bounds[0].push(ra_min);
+        bounds[1].push(ra_max);
+        bounds[2].push(dec_min);
+        bounds[3].push(dec_max);
+    }
+    let mut out: Vec<ArrayRef> = vec![Arc::new(healpix)];
+    for b in bounds {
+        out.push(Arc::new(Float64Array::from(b)));
+    }
+    Ok(out)
+}
+
+/// The sort key of a position: its nested HEALPix index at [`HEALPIX_DEPTH`].
+pub fn healpix_key(ra: f64, dec: f64) -> i64 {
+    adql_geom::coverage::healpix_index(HEALPIX_DEPTH, ra, dec) as i64
+}
+
+fn batch_coverage(batch: &RecordBatch) -> Option<Coverage> {
+    let ra = batch
+        .column_by_name("s_ra")?
+        .as_primitive_opt::<Float64Type>()?;
+    let dec = batch
+        .column_by_name("s_dec")?
+        .as_primitive_opt::<Float64Type>()?;
+    let (ra_min, ra_max) = (arrow::compute::min(ra)?, arrow::compute::max(ra)?);
+    let (dec_min, dec_max) = (arrow::compute::min(dec)?, arrow::compute::max(dec)?);
+    Some(Coverage {
+        ra_min,
+        ra_max,
+        dec_min,
+        dec_max,
+    })
+}

@@ -1,0 +1,205 @@
+//! The generator: determinism, composition, the 6-coadd fact of the seed query,
+//! and sky ordering (tight Dec/RA ranges per row group).
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Float64Type, Int64Type};
+use obscore::generate::{generate, GenerateOptions, Plan, COMPOSITION};
+use obscore::snapshot::Snapshot;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::statistics::Statistics;
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("obscore-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn rows(snapshot: &Snapshot) -> Vec<RecordBatch> {
+    snapshot
+        .files()
+        .iter()
+        .flat_map(|f| {
+            ParquetRecordBatchReaderBuilder::try_new(File::open(f).unwrap())
+                .unwrap()
+                .build()
+                .unwrap()
+                .map(|b| b.unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_same_bytes() {
+    let (a, b) = (temp("det-a"), temp("det-b"));
+    let options = GenerateOptions::new(30_000, 7);
+    let sa = generate(&a, &options, &mut |_, _| {}).unwrap();
+    let sb = generate(&b, &options, &mut |_, _| {}).unwrap();
+    for (fa, fb) in sa.files().iter().zip(sb.files()) {
+        assert_eq!(
+            std::fs::read(fa).unwrap(),
+            std::fs::read(fb).unwrap(),
+            "{}",
+            fa.display()
+        );
+    }
+    let other = generate(
+        &temp("det-c"),
+        &GenerateOptions::new(30_000, 8),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_ne!(
+        std::fs::read(&sa.files()[0]).unwrap(),
+        std::fs::read(&other.files()[0]).unwrap()
+    );
+    for d in [a, b, other.dir] {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
+
+#[test]
+fn small_scale_composition_and_the_six_coadds() {
+    let dir = temp("six");
+    let options = GenerateOptions::new(120_000, 1);
+    let snapshot = generate(&dir, &options, &mut |_, _| {}).unwrap();
+    let plan = Plan::new(&options);
+    assert_eq!(snapshot.manifest.rows, 120_000);
+    let batches = rows(&snapshot);
+    let mut counts = std::collections::HashMap::new();
+    let point = adql_geom::Point::new(55.74673760481304, -32.286155241413624).unwrap();
+    let mut hits = Vec::new();
+    for b in &batches {
+        let subtype = b
+            .column_by_name("dataproduct_subtype")
+            .unwrap()
+            .as_string::<i32>();
+        let calib = b
+            .column_by_name("calib_level")
+            .unwrap()
+            .as_primitive::<arrow::datatypes::Int32Type>();
+        let region = b.column_by_name("s_region").unwrap().as_string::<i32>();
+        let band = b.column_by_name("lsst_band").unwrap().as_string::<i32>();
+        let tract = b
+            .column_by_name("lsst_tract")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        let patch = b
+            .column_by_name("lsst_patch")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            *counts
+                .entry((subtype.value(i).to_string(), calib.value(i)))
+                .or_insert(0u64) += 1;
+            if subtype.value(i) == "lsst.deepCoadd_calexp" {
+                let r = adql_geom::stcs::parse(region.value(i)).unwrap();
+                if r.contains_point(&point) {
+                    hits.push((band.value(i).to_string(), tract.value(i), patch.value(i)));
+                }
+            }
+        }
+    }
+    for (k, (subtype, _, level)) in COMPOSITION.iter().enumerate() {
+        assert_eq!(
+            counts
+                .get(&(subtype.to_string(), *level))
+                .copied()
+                .unwrap_or(0),
+            plan.counts[k],
+            "{subtype}"
+        );
+    }
+    hits.sort();
+    let bands: Vec<&str> = hits.iter().map(|h| h.0.as_str()).collect();
+    assert_eq!(bands, ["g", "i", "r", "u", "y", "z"]);
+    assert!(hits.iter().all(|h| h.1 == 4431 && h.2 == 17), "{hits:?}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn row_groups_are_tight_on_the_sky() {
+    // Small row groups stand in for the full table's 130 groups of 65,536 rows.
+    let dir = temp("tight");
+    let options = GenerateOptions {
+        rows: 100_000,
+        seed: 3,
+        row_group_rows: 1_000,
+    };
+    let snapshot = generate(&dir, &options, &mut |_, _| {}).unwrap();
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(File::open(&snapshot.files()[0]).unwrap())
+            .unwrap();
+    let meta = reader.metadata().clone();
+    let schema = reader.schema().clone();
+    let (dec_index, ra_index) = (
+        schema.index_of("s_dec").unwrap(),
+        schema.index_of("s_ra").unwrap(),
+    );
+    assert_eq!(meta.num_row_groups(), 100);
+    let span = |i: usize, c: usize| match meta.row_group(i).column(c).statistics() {
+        Some(Statistics::Double(s)) => s.max_opt().unwrap() - s.min_opt().unwrap(),
+        other => panic!("no double statistics: {other:?}"),
+    };
+    let mut dec_spans: Vec<f64> = (0..100).map(|i| span(i, dec_index)).collect();
+    let mut ra_spans: Vec<f64> = (0..100).map(|i| span(i, ra_index)).collect();
+    dec_spans.sort_by(f64::total_cmp);
+    ra_spans.sort_by(f64::total_cmp);
+    // The footprint spans ~21° of Dec and ~30° of RA; unsorted, every group would too.
+    println!(
+        "median Dec span {:.2}, RA span {:.2}; 90th percentile Dec {:.2}",
+        dec_spans[50], ra_spans[50], dec_spans[90]
+    );
+    assert!(dec_spans[50] < 4.0, "median Dec span {}", dec_spans[50]);
+    assert!(ra_spans[50] < 6.0, "median RA span {}", ra_spans[50]);
+    assert!(
+        dec_spans[90] < 8.0,
+        "90th percentile Dec span {}",
+        dec_spans[90]
+    );
+    // And the hidden sort column is increasing, the region bounds filled.
+    let batches = rows(&snapshot);
+    let mut last = i64::MIN;
+    for b in &batches {
+        let h = b
+            .column_by_name("_healpix")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        for v in h.values() {
+            assert!(*v >= last);
+            last = *v;
+        }
+        let ra_min = b
+            .column_by_name("_region_ra_min")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        assert_eq!(ra_min.null_count(), 0);
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn snapshots_say_what_is_wrong() {
+    let dir = temp("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let e = Snapshot::open(&dir).unwrap_err().to_string();
+    assert!(e.contains("no readable snapshot.json"), "{e}");
+    std::fs::write(
+        dir.join("snapshot.json"),
+        r#"{"format": "adql-rs snapshot", "version": 0}"#,
+    )
+    .unwrap();
+    let e = Snapshot::open(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("format version 0") && e.contains("regenerate"),
+        "{e}"
+    );
+    std::fs::write(dir.join("snapshot.json"), "{").unwrap();
+    assert!(Snapshot::open(&dir)
+        .unwrap_err()
+        .to_string()
+        .contains("not valid JSON"));
+    std::fs::remove_dir_all(dir).ok();
+}
