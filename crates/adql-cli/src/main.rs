@@ -28,9 +28,28 @@ enum Command {
     Fmt(QueryArgs),
     /// Generate a synthetic ObsCore snapshot (deterministic, DP0.2-like).
     Generate(GenerateArgs),
+    /// Ingest CSV (with a header), VOTable or Parquet files into a snapshot.
+    Ingest(IngestArgs),
     /// Inspect snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+}
+
+/// `adql ingest INPUT... -o DIR [--table SCHEMA.NAME] [--obscore]`.
+#[derive(Args)]
+struct IngestArgs {
+    /// Input files: .csv (with a header row), .parquet, .xml/.vot (VOTable).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The snapshot directory to write.
+    #[arg(long, short = 'o')]
+    output: PathBuf,
+    /// The table's SCHEMA.NAME (default ivoa.ObsCore with --obscore, else user.<file name>).
+    #[arg(long)]
+    table: Option<String>,
+    /// Check the input against ObsCore 1.1 and take its column metadata.
+    #[arg(long)]
+    obscore: bool,
 }
 
 /// `adql generate --preset dp02 [--rows N] [--seed S] -o DIR`.
@@ -162,6 +181,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let args = match &cli.command {
         Command::Validate(args) | Command::Parse(args) | Command::Fmt(args) => args,
         Command::Generate(args) => return generate(args),
+        Command::Ingest(args) => return ingest(args),
         Command::Snapshot(SnapshotCommand::Info { dir }) => return snapshot_info(dir.as_deref()),
     };
     let (text, origin) = args.read()?;
@@ -268,4 +288,35 @@ fn snapshot_info(dir: Option<&std::path::Path>) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn ingest(args: &IngestArgs) -> Result<ExitCode> {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message("reading");
+    let started = std::time::Instant::now();
+    let options = obscore::ingest::IngestOptions {
+        table: args.table.clone(),
+        obscore: args.obscore,
+    };
+    let result = obscore::ingest::ingest(&args.inputs, &args.output, &options, &mut |rows| {
+        spinner.set_message(format!("read {rows} rows"));
+        spinner.tick();
+    });
+    spinner.finish_and_clear();
+    match result {
+        Ok(snapshot) => {
+            eprintln!(
+                "wrote {} rows of {} to {} in {:.1?}",
+                snapshot.manifest.rows,
+                snapshot.manifest.table.qualified_name(),
+                snapshot.dir.display(),
+                started.elapsed()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("adql ingest: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }

@@ -10,8 +10,10 @@
 pub mod demo;
 mod error;
 pub mod generate;
+pub mod ingest;
 pub mod model;
 pub mod snapshot;
+pub mod tap_schema;
 
 pub use error::{ObscoreError, Result};
 pub use generate::{generate, GenerateOptions};

@@ -49,7 +49,10 @@ impl ColumnType {
     /// The type of an Arrow column, if it is one of these.
     pub fn from_arrow(t: &DataType) -> Option<ColumnType> {
         Some(match t {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => ColumnType::Text,
+            // A column with no values at all reads as text.
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
+                ColumnType::Text
+            }
             DataType::Int64 | DataType::UInt32 => ColumnType::Long,
             DataType::Int32
             | DataType::Int16

@@ -165,9 +165,15 @@ pub struct SnapshotWriter {
     writer: Option<ArrowWriter<File>>,
     rows: u64,
     coverage: Option<Coverage>,
+    sky_sorted: bool,
 }
 
 impl SnapshotWriter {
+    /// Records whether the rows were written in sky order (true by default).
+    pub fn set_sky_sorted(&mut self, sorted: bool) {
+        self.sky_sorted = sorted;
+    }
+
     /// Starts a snapshot that will be renamed to `target` by [`SnapshotWriter::finish`],
     /// with row groups of [`ROW_GROUP_ROWS`].
     pub fn create(target: impl AsRef<Path>, table: TableMeta) -> Result<SnapshotWriter> {
@@ -220,6 +226,7 @@ impl SnapshotWriter {
             writer: Some(writer),
             rows: 0,
             coverage: None,
+            sky_sorted: true,
         })
     }
 
@@ -271,7 +278,7 @@ impl SnapshotWriter {
             files: vec!["part-00000.parquet".into()],
             rows: self.rows,
             row_groups: metadata.num_row_groups() as u64,
-            sky_sorted: true,
+            sky_sorted: self.sky_sorted,
             healpix_depth: HEALPIX_DEPTH,
             coverage: self.coverage,
             created_by: format!("adql-rs {}", env!("CARGO_PKG_VERSION")),

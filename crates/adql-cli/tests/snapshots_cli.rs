@@ -1,0 +1,86 @@
+//! `adql generate`, `adql ingest` and `adql snapshot info` end to end.
+
+use std::process::Command;
+
+fn adql(args: &[&str], cache: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_adql"))
+        .args(args)
+        .env("ADQL_CACHE_DIR", cache)
+        .output()
+        .expect("adql runs")
+}
+
+#[test]
+fn generate_info_ingest() {
+    let dir = std::env::temp_dir().join(format!("adql-cli-snapshots-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("dp02-small");
+    let g = adql(
+        &[
+            "generate",
+            "--preset",
+            "dp02",
+            "--rows",
+            "5000",
+            "--seed",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    assert_eq!(
+        g.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&g.stderr)
+    );
+    assert!(String::from_utf8_lossy(&g.stderr).contains("wrote 5000 rows"));
+    let info = adql(&["snapshot", "info", out.to_str().unwrap()], &dir);
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(text.contains("rows       5000"), "{text}");
+    assert!(
+        text.contains("s_region")
+            && text.contains("obscore:Char.SpatialAxis.Coverage.Support.Area"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("_healpix"),
+        "hidden columns stay hidden: {text}"
+    );
+
+    let bad = adql(
+        &["generate", "--preset", "hst", "-o", out.to_str().unwrap()],
+        &dir,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+
+    let csv = dir.join("bad.csv");
+    std::fs::write(&csv, "obs_id,s_ra\nx,1\n").unwrap();
+    let ingest = adql(
+        &[
+            "ingest",
+            csv.to_str().unwrap(),
+            "-o",
+            dir.join("ingested").to_str().unwrap(),
+            "--obscore",
+        ],
+        &dir,
+    );
+    assert_eq!(ingest.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&ingest.stderr).contains("missing mandatory ObsCore columns"));
+    assert!(!dir.join("ingested").exists());
+
+    // The demo snapshot: built on first use into the cache directory.
+    let demo = adql(&["snapshot", "info"], &dir);
+    assert_eq!(
+        demo.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    assert!(String::from_utf8_lossy(&demo.stdout).contains("rows       150000"));
+    assert!(dir.join("demo-v1-150000/snapshot.json").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
