@@ -39,7 +39,15 @@ pub fn demo_dir() -> PathBuf {
 
 /// The demo snapshot, generated first if it is not there yet.
 pub fn demo_snapshot() -> Result<Snapshot> {
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let dir = demo_dir();
+    if let Ok(snapshot) = Snapshot::open(&dir) {
+        return Ok(snapshot);
+    }
+    // One thread builds it; the others wait and then open it.
+    let _guard = BUILDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Ok(snapshot) = Snapshot::open(&dir) {
         return Ok(snapshot);
     }

@@ -196,7 +196,10 @@ impl SnapshotWriter {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(|e| ObscoreError::io(parent, e))?;
-        let temp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        // Unique per process and writer, so that concurrent writers never share it.
+        static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temp = parent.join(format!(".{name}.partial-{}-{n}", std::process::id()));
         if temp.exists() {
             std::fs::remove_dir_all(&temp).map_err(|e| ObscoreError::io(&temp, e))?;
         }

@@ -1,0 +1,113 @@
+//! The catalogue: the tables a query can name (`ivoa.ObsCore` from a snapshot,
+//! other snapshots or Parquet files, and TAP_SCHEMA), resolved as ADQL says:
+//! regular identifiers case-insensitively, delimited ones exactly.
+
+use std::sync::Arc;
+
+use adql_syntax::ast::ObjectName;
+use datafusion::datasource::{MemTable, TableProvider};
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use obscore::snapshot::{Snapshot, TableMeta};
+
+use crate::error::{EngineError, Result};
+
+/// A table a query can use.
+#[derive(Debug, Clone)]
+pub struct TableEntry {
+    /// Its published description and public columns.
+    pub meta: TableMeta,
+    /// The data.
+    pub provider: Arc<dyn TableProvider>,
+}
+
+/// The tables known to a session.
+#[derive(Debug, Default, Clone)]
+pub struct Catalogue {
+    tables: Vec<TableEntry>,
+}
+
+impl Catalogue {
+    /// Registers a snapshot's table.
+    pub async fn add_snapshot(&mut self, ctx: &SessionContext, snapshot: &Snapshot) -> Result<()> {
+        let internal = format!("t{}", self.tables.len());
+        let path = snapshot.files()[0].display().to_string();
+        ctx.register_parquet(&internal, &path, ParquetReadOptions::default())
+            .await?;
+        let provider = ctx.table_provider(internal.as_str()).await?;
+        self.tables.push(TableEntry {
+            meta: snapshot.manifest.table.clone(),
+            provider,
+        });
+        Ok(())
+    }
+
+    /// Registers an in-memory table (TAP_SCHEMA).
+    pub fn add_memory(&mut self, meta: TableMeta, batch: arrow::array::RecordBatch) -> Result<()> {
+        let provider = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+        self.tables.push(TableEntry {
+            meta,
+            provider: Arc::new(provider),
+        });
+        Ok(())
+    }
+
+    /// Adds TAP_SCHEMA describing the tables registered so far.
+    pub fn add_tap_schema(&mut self) -> Result<()> {
+        let metas: Vec<TableMeta> = self.tables.iter().map(|t| t.meta.clone()).collect();
+        for (meta, batch) in obscore::tap_schema::tap_schema(&metas, &[])? {
+            self.add_memory(meta, batch)?;
+        }
+        Ok(())
+    }
+
+    /// The registered tables.
+    pub fn tables(&self) -> &[TableEntry] {
+        &self.tables
+    }
+
+    /// Finds the table `name` (`table` or `schema.table`).
+    pub fn resolve(&self, name: &ObjectName) -> Result<&TableEntry> {
+        let parts = &name.parts;
+        let matches: Vec<&TableEntry> = self
+            .tables
+            .iter()
+            .filter(|t| match parts.as_slice() {
+                [table] => table.matches(&t.meta.name),
+                [schema, table] => schema.matches(&t.meta.schema) && table.matches(&t.meta.name),
+                _ => false,
+            })
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok(one),
+            [] => {
+                let known: Vec<String> = self
+                    .tables
+                    .iter()
+                    .map(|t| t.meta.qualified_name())
+                    .collect();
+                let wanted = parts
+                    .iter()
+                    .map(|p| p.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let mut diag = adql_syntax::Diagnostic::error(
+                    "unknown-table",
+                    format!("no table named {wanted}"),
+                    name.span,
+                )
+                .with_note(format!("the tables are {}", known.join(", ")));
+                if let Some(s) =
+                    adql_syntax::functions::closest(&wanted, known.iter().map(String::as_str))
+                {
+                    diag = diag.with_fix(format!("did you mean {s}?"), name.span, s);
+                }
+                Err(EngineError::Query(vec![diag]))
+            }
+            _ => Err(EngineError::at(
+                "ambiguous-table",
+                "this name matches several tables: qualify it with its schema",
+                name.span,
+            )),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! # adql-engine
+//!
+//! ADQL on DataFusion: a catalogue of snapshots and TAP_SCHEMA, ADQL lowered
+//! straight to logical plans, the geometry functions as UDFs over `adql-geom`,
+//! and execution that streams record batches.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), adql_engine::EngineError> {
+//! let engine = adql_engine::Engine::demo().await?;
+//! let result = engine.query("SELECT TOP 5 obs_id, s_ra FROM ivoa.ObsCore").await?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod catalog;
+mod error;
+pub mod planner;
+pub mod udf;
+
+use std::sync::Arc;
+
+use adql_syntax::{validate, ValidateOptions};
+use arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::prelude::{DataFrame, SessionContext};
+use obscore::snapshot::Snapshot;
+
+pub use catalog::Catalogue;
+pub use error::{EngineError, Result};
+pub use planner::{PlannedQuery, Planner};
+
+/// A session: DataFusion, the catalogue, and the ADQL options.
+pub struct Engine {
+    ctx: SessionContext,
+    catalogue: Catalogue,
+    options: ValidateOptions,
+}
+
+/// A running query: its output schema (with catalogue metadata on the fields)
+/// and its stream of batches.
+pub struct QueryResult {
+    /// Output columns, with unit/UCD/utype/description where they are table columns.
+    pub schema: SchemaRef,
+    /// The batches, as they are computed.
+    pub stream: SendableRecordBatchStream,
+}
+
+impl Engine {
+    /// A session over `ivoa.ObsCore` from `snapshot`, plus TAP_SCHEMA.
+    pub async fn new(snapshot: &Snapshot) -> Result<Engine> {
+        let ctx = SessionContext::new();
+        let mut catalogue = Catalogue::default();
+        catalogue.add_snapshot(&ctx, snapshot).await?;
+        catalogue.add_tap_schema()?;
+        Ok(Engine {
+            ctx,
+            catalogue,
+            options: ValidateOptions::default(),
+        })
+    }
+
+    /// A session over the embedded demo snapshot (built on first use).
+    pub async fn demo() -> Result<Engine> {
+        let snapshot = obscore::demo::demo_snapshot()?;
+        Engine::new(&snapshot).await
+    }
+
+    /// The catalogue.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// Parses, checks and plans `adql`.
+    pub fn plan(&self, adql: &str) -> Result<PlannedQuery> {
+        let v = validate(adql, &self.options);
+        if !v.is_valid() {
+            return Err(EngineError::Query(
+                v.diagnostics.into_iter().filter(|d| d.is_error()).collect(),
+            ));
+        }
+        Planner::new(&self.catalogue).plan(v.query.as_ref().expect("valid"))
+    }
+
+    /// Runs `adql`, streaming the result.
+    pub async fn query(&self, adql: &str) -> Result<QueryResult> {
+        let planned = self.plan(adql)?;
+        let df = DataFrame::new(self.ctx.state(), planned.plan);
+        let plain: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let fields: Vec<Field> = plain
+            .fields()
+            .iter()
+            .zip(planned.columns.iter().chain(std::iter::repeat(&None)))
+            .map(|(f, meta)| match meta {
+                Some(c) => f
+                    .as_ref()
+                    .clone()
+                    .with_metadata(c.arrow_field().metadata().clone()),
+                None => f.as_ref().clone(),
+            })
+            .collect();
+        let stream = df.execute_stream().await?;
+        Ok(QueryResult {
+            schema: Arc::new(Schema::new(fields)),
+            stream,
+        })
+    }
+}

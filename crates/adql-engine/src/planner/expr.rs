@@ -1,0 +1,309 @@
+//! Conditions and values. Names resolve against the FROM table (regular
+//! identifiers case-insensitively); a string literal compared with a numeric
+//! column is read as a number, as PostgreSQL-backed TAP services do
+//! (`calib_level = '1'`).
+
+use adql_syntax::ast::{BinaryOp, Expr as Ast, LiteralValue, NumberKind, UnaryOp};
+use arrow::datatypes::DataType;
+use datafusion::common::{Column, DFSchema, ScalarValue};
+use datafusion::logical_expr::expr::{Between, InList, Like};
+use datafusion::logical_expr::{binary_expr, col, lit, Case, Expr, ExprSchemable, Operator};
+
+use super::relation::Scope;
+use super::Planner;
+use crate::error::{EngineError, Result};
+
+impl Planner<'_> {
+    /// Lowers an expression over the FROM table.
+    pub(crate) fn expr(&self, e: &Ast, scope: &Scope<'_>, schema: &DFSchema) -> Result<Expr> {
+        Ok(match e {
+            Ast::Column(name) => self.column(name, scope)?,
+            Ast::Literal(l) => literal(&l.value, l.span)?,
+            Ast::Unary { op, expr, .. } => {
+                let inner = self.expr(expr, scope, schema)?;
+                match op {
+                    UnaryOp::Minus => Expr::Negative(Box::new(inner)),
+                    UnaryOp::Plus => inner,
+                }
+            }
+            Ast::Binary {
+                op, left, right, ..
+            } => {
+                let (l, r) = (
+                    self.expr(left, scope, schema)?,
+                    self.expr(right, scope, schema)?,
+                );
+                if op.is_comparison() {
+                    let (l, r) = coerce_string_literal(l, r, schema, e.span())?;
+                    binary_expr(l, comparison(*op), r)
+                } else {
+                    binary_expr(l, operator(*op), r)
+                }
+            }
+            Ast::Not { expr, .. } => Expr::Not(Box::new(self.expr(expr, scope, schema)?)),
+            Ast::Between {
+                expr,
+                negated,
+                low,
+                high,
+                span,
+            } => {
+                let x = self.expr(expr, scope, schema)?;
+                let (x, lo) =
+                    coerce_string_literal(x, self.expr(low, scope, schema)?, schema, *span)?;
+                let (x, hi) =
+                    coerce_string_literal(x, self.expr(high, scope, schema)?, schema, *span)?;
+                Expr::Between(Between::new(
+                    Box::new(x),
+                    *negated,
+                    Box::new(lo),
+                    Box::new(hi),
+                ))
+            }
+            Ast::InList {
+                expr,
+                negated,
+                list,
+                span,
+            } => {
+                let x = self.expr(expr, scope, schema)?;
+                let mut values = Vec::with_capacity(list.len());
+                for v in list {
+                    values.push(
+                        coerce_string_literal(
+                            x.clone(),
+                            self.expr(v, scope, schema)?,
+                            schema,
+                            *span,
+                        )?
+                        .1,
+                    );
+                }
+                Expr::InList(InList::new(Box::new(x), values, *negated))
+            }
+            Ast::Like {
+                expr,
+                negated,
+                case_insensitive,
+                pattern,
+                ..
+            } => Expr::Like(Like::new(
+                *negated,
+                Box::new(self.expr(expr, scope, schema)?),
+                Box::new(self.expr(pattern, scope, schema)?),
+                None,
+                *case_insensitive,
+            )),
+            Ast::IsNull { expr, negated, .. } => {
+                let x = self.expr(expr, scope, schema)?;
+                if *negated {
+                    x.is_not_null()
+                } else {
+                    x.is_null()
+                }
+            }
+            Ast::Nested { expr, .. } => self.expr(expr, scope, schema)?,
+            Ast::Function(f) => self.function(f, scope, schema)?,
+            Ast::Aggregate(a) => self.aggregate(a, scope, schema)?,
+            Ast::Geometry(g) => self.geometry(g, scope, schema)?,
+            Ast::Cast { expr, target, span } => {
+                let to = cast_type(*target)
+                    .ok_or_else(|| EngineError::unsupported("CAST to a geometry type", *span))?;
+                Expr::Cast(datafusion::logical_expr::Cast::new(
+                    Box::new(self.expr(expr, scope, schema)?),
+                    to,
+                ))
+            }
+            Ast::Case(c) => {
+                let operand = c
+                    .operand
+                    .as_ref()
+                    .map(|o| self.expr(o, scope, schema))
+                    .transpose()?
+                    .map(Box::new);
+                let mut whens = Vec::new();
+                for w in &c.whens {
+                    whens.push((
+                        Box::new(self.expr(&w.condition, scope, schema)?),
+                        Box::new(self.expr(&w.result, scope, schema)?),
+                    ));
+                }
+                let otherwise = c
+                    .else_result
+                    .as_ref()
+                    .map(|e| self.expr(e, scope, schema))
+                    .transpose()?
+                    .map(Box::new);
+                Expr::Case(Case::new(operand, whens, otherwise))
+            }
+            Ast::InSubquery { span, .. } => {
+                return Err(EngineError::unsupported("IN with a subquery", *span))
+            }
+            Ast::Exists { span, .. } => return Err(EngineError::unsupported("EXISTS", *span)),
+        })
+    }
+
+    /// A column reference: `col`, `t.col`, `schema.t.col`.
+    fn column(&self, name: &adql_syntax::ast::ObjectName, scope: &Scope<'_>) -> Result<Expr> {
+        let (column, qualifier) = name.parts.split_last().expect("a name has parts");
+        if !qualifier.is_empty() {
+            let q: Vec<&str> = qualifier.iter().map(|p| p.value.as_str()).collect();
+            let written = q.join(".");
+            let known = scope.qualifiers.iter().any(|s| {
+                let parts: Vec<&str> = s.split('.').collect();
+                parts.len() >= q.len()
+                    && parts[parts.len() - q.len()..]
+                        .iter()
+                        .zip(qualifier)
+                        .all(|(p, ident)| ident.matches(p))
+            });
+            if !known {
+                return Err(EngineError::at(
+                    "unknown-table",
+                    format!(
+                        "{written} is not a table in FROM (that is {})",
+                        scope.qualifiers[0]
+                    ),
+                    name.span,
+                ));
+            }
+        }
+        let found: Vec<&str> = scope
+            .entry
+            .meta
+            .columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|c| column.matches(c))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(col(Column::new(Some(scope.alias.as_str()), *one))),
+            [] => {
+                let names = scope.entry.meta.columns.iter().map(|c| c.name.as_str());
+                let mut diag = adql_syntax::Diagnostic::error(
+                    "unknown-column",
+                    format!(
+                        "{} has no column {}",
+                        scope.entry.meta.qualified_name(),
+                        column.value
+                    ),
+                    column.span,
+                );
+                if let Some(s) = adql_syntax::functions::closest(&column.value, names) {
+                    diag = diag.with_fix(format!("did you mean {s}?"), column.span, s);
+                }
+                if column.delimited
+                    && scope
+                        .entry
+                        .meta
+                        .columns
+                        .iter()
+                        .any(|c| c.name.eq_ignore_ascii_case(&column.value))
+                {
+                    diag = diag.with_note("delimited identifiers are case-sensitive");
+                }
+                Err(EngineError::Query(vec![diag]))
+            }
+            _ => Err(EngineError::at(
+                "ambiguous-column",
+                format!("{} names several columns", column.value),
+                column.span,
+            )),
+        }
+    }
+}
+
+/// A literal: integers as BIGINT when they fit, other numbers as DOUBLE.
+pub(crate) fn literal(value: &LiteralValue, span: adql_syntax::Span) -> Result<Expr> {
+    Ok(match value {
+        LiteralValue::Number {
+            text,
+            kind: NumberKind::Integer,
+        } => match text.parse::<i64>() {
+            Ok(v) => lit(v),
+            Err(_) => lit(text.parse::<f64>().map_err(|_| {
+                EngineError::at("bad-number", format!("{text} is not a number"), span)
+            })?),
+        },
+        LiteralValue::Number { text, .. } => lit(text
+            .parse::<f64>()
+            .map_err(|_| EngineError::at("bad-number", format!("{text} is not a number"), span))?),
+        LiteralValue::String(s) => lit(s.clone()),
+        LiteralValue::Null => Expr::Literal(ScalarValue::Null, None),
+    })
+}
+
+fn operator(op: BinaryOp) -> Operator {
+    match op {
+        BinaryOp::Add => Operator::Plus,
+        BinaryOp::Sub => Operator::Minus,
+        BinaryOp::Mul => Operator::Multiply,
+        BinaryOp::Div => Operator::Divide,
+        BinaryOp::Concat => Operator::StringConcat,
+        BinaryOp::And => Operator::And,
+        BinaryOp::Or => Operator::Or,
+        other => comparison(other),
+    }
+}
+
+fn comparison(op: BinaryOp) -> Operator {
+    match op {
+        BinaryOp::Eq => Operator::Eq,
+        BinaryOp::NotEq => Operator::NotEq,
+        BinaryOp::Lt => Operator::Lt,
+        BinaryOp::Gt => Operator::Gt,
+        BinaryOp::LtEq => Operator::LtEq,
+        BinaryOp::GtEq => Operator::GtEq,
+        other => operator(other),
+    }
+}
+
+fn cast_type(t: adql_syntax::ast::CastType) -> Option<DataType> {
+    use adql_syntax::ast::CastType::*;
+    Some(match t {
+        Char(_) | Varchar(_) => DataType::Utf8,
+        Smallint => DataType::Int16,
+        Integer => DataType::Int32,
+        Bigint => DataType::Int64,
+        Real => DataType::Float32,
+        DoublePrecision => DataType::Float64,
+        Timestamp => DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
+        Point | Circle | Polygon => return None,
+    })
+}
+
+/// A string literal compared with a number is read as a number.
+fn coerce_string_literal(
+    l: Expr,
+    r: Expr,
+    schema: &DFSchema,
+    span: adql_syntax::Span,
+) -> Result<(Expr, Expr)> {
+    let numeric = |e: &Expr| e.get_type(schema).map(|t| t.is_numeric()).unwrap_or(false);
+    let as_number = |e: &Expr| -> Result<Option<Expr>> {
+        if let Expr::Literal(ScalarValue::Utf8(Some(s)), _) = e {
+            let t = s.trim();
+            return match (t.parse::<i64>(), t.parse::<f64>()) {
+                (Ok(i), _) => Ok(Some(lit(i))),
+                (_, Ok(f)) => Ok(Some(lit(f))),
+                _ => Err(EngineError::at(
+                    "type-mismatch",
+                    format!("'{s}' is compared with a number but is not one"),
+                    span,
+                )),
+            };
+        }
+        Ok(None)
+    };
+    if numeric(&l) {
+        if let Some(n) = as_number(&r)? {
+            return Ok((l, n));
+        }
+    }
+    if numeric(&r) {
+        if let Some(n) = as_number(&l)? {
+            return Ok((n, r));
+        }
+    }
+    Ok((l, r))
+}

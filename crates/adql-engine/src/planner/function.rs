@@ -1,0 +1,186 @@
+//! Function calls: ADQL's built-in math, trigonometric and string functions on
+//! DataFusion's, aggregates, and the geometry functions on the UDFs of `udf`.
+
+use adql_syntax::ast::{
+    Aggregate, AggregateFunc, Expr as Ast, FunctionCall, GeometryCall, SetQuantifier, Shape,
+};
+use adql_syntax::functions::Builtin;
+use arrow::datatypes::DataType;
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::functions::core::expr_fn as core_fn;
+use datafusion::functions::math::expr_fn as math;
+use datafusion::functions::string::expr_fn as string;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::{
+    binary_expr, cast, lit, Expr, ExprFunctionExt, ExprSchemable, Operator,
+};
+
+use super::relation::Scope;
+use super::Planner;
+use crate::error::{EngineError, Result};
+use crate::udf::{udf, GeometryFunction};
+
+impl Planner<'_> {
+    pub(crate) fn function(
+        &self,
+        f: &FunctionCall,
+        scope: &Scope<'_>,
+        schema: &DFSchema,
+    ) -> Result<Expr> {
+        let mut args = Vec::with_capacity(f.args.len());
+        for a in &f.args {
+            args.push(self.expr(a, scope, schema)?);
+        }
+        let Some(builtin) = f.builtin else {
+            return Err(EngineError::unsupported(
+                &format!("the user-defined function {}", f.name.value),
+                f.span,
+            ));
+        };
+        let float = |e: Expr| cast(e, DataType::Float64);
+        let one = |args: &mut Vec<Expr>| args.remove(0);
+        use Builtin as B;
+        Ok(match builtin {
+            B::Abs => math::abs(one(&mut args)),
+            B::Ceiling => math::ceil(float(one(&mut args))),
+            B::Floor => math::floor(float(one(&mut args))),
+            B::Degrees => math::degrees(float(one(&mut args))),
+            B::Radians => math::radians(float(one(&mut args))),
+            B::Exp => math::exp(float(one(&mut args))),
+            B::Log => math::ln(float(one(&mut args))),
+            B::Log10 => math::log10(float(one(&mut args))),
+            B::Sqrt => math::sqrt(float(one(&mut args))),
+            B::Power => {
+                let base = float(one(&mut args));
+                math::power(base, float(one(&mut args)))
+            }
+            B::Pi => math::pi(),
+            B::Sin => math::sin(float(one(&mut args))),
+            B::Cos => math::cos(float(one(&mut args))),
+            B::Tan => math::tan(float(one(&mut args))),
+            B::Cot => math::cot(float(one(&mut args))),
+            B::Asin => math::asin(float(one(&mut args))),
+            B::Acos => math::acos(float(one(&mut args))),
+            B::Atan => math::atan(float(one(&mut args))),
+            B::Atan2 => {
+                let y = float(one(&mut args));
+                math::atan2(y, float(one(&mut args)))
+            }
+            // MOD follows the sign of x, as `%` does.
+            B::Mod => {
+                let x = one(&mut args);
+                binary_expr(x, Operator::Modulo, one(&mut args))
+            }
+            B::Round => {
+                let x = float(one(&mut args));
+                let digits = if args.is_empty() {
+                    lit(0i64)
+                } else {
+                    one(&mut args)
+                };
+                math::round(vec![x, digits])
+            }
+            B::Truncate => {
+                let x = float(one(&mut args));
+                let digits = if args.is_empty() {
+                    lit(0i64)
+                } else {
+                    one(&mut args)
+                };
+                math::trunc(vec![x, digits])
+            }
+            B::Rand if args.is_empty() => math::random(),
+            B::Rand => return Err(EngineError::unsupported("RAND with a seed", f.span)),
+            B::Lower => string::lower(one(&mut args)),
+            B::Upper => string::upper(one(&mut args)),
+            B::Coalesce => core_fn::coalesce(args),
+            B::InUnit => return Err(EngineError::unsupported("IN_UNIT", f.span)),
+            B::Contains => udf(GeometryFunction::Contains).call(args),
+            B::Intersects => udf(GeometryFunction::Intersects).call(args),
+            B::Area => udf(GeometryFunction::Area).call(args),
+            B::Centroid => udf(GeometryFunction::Centroid).call(args),
+            B::Coord1 => udf(GeometryFunction::Coord1).call(args),
+            B::Coord2 => udf(GeometryFunction::Coord2).call(args),
+            B::Coordsys => udf(GeometryFunction::Coordsys).call(args),
+            B::Region => udf(GeometryFunction::Region).call(args),
+            B::Distance if args.len() == 4 => udf(GeometryFunction::Distance4).call(args),
+            B::Distance => udf(GeometryFunction::Distance).call(args),
+        })
+    }
+
+    pub(crate) fn aggregate(
+        &self,
+        a: &Aggregate,
+        scope: &Scope<'_>,
+        schema: &DFSchema,
+    ) -> Result<Expr> {
+        let Some(arg) = &a.arg else {
+            return Ok(agg::count(lit(1i64)));
+        };
+        let x = self.expr(arg, scope, schema)?;
+        let distinct = a.quantifier == Some(SetQuantifier::Distinct);
+        let plain = match a.func {
+            AggregateFunc::Count => agg::count(x),
+            AggregateFunc::Sum => agg::sum(x),
+            AggregateFunc::Avg => agg::avg(x),
+            AggregateFunc::Min => agg::min(x),
+            AggregateFunc::Max => agg::max(x),
+        };
+        Ok(if distinct {
+            plain.distinct().build()?
+        } else {
+            plain
+        })
+    }
+
+    pub(crate) fn geometry(
+        &self,
+        g: &GeometryCall,
+        scope: &Scope<'_>,
+        schema: &DFSchema,
+    ) -> Result<Expr> {
+        let frame = match &g.coord_sys {
+            Some(cs) => {
+                let text = cs.value.clone().unwrap_or_default();
+                adql_geom::Frame::parse(&text)
+                    .map_err(|e| EngineError::at("unsupported-frame", e.to_string(), cs.span))?;
+                text
+            }
+            None => String::new(),
+        };
+        let mut args = Vec::with_capacity(g.args.len() + 1);
+        for a in &g.args {
+            args.push(self.expr(a, scope, schema)?);
+        }
+        let is_text = |e: &Expr| {
+            e.get_type(schema)
+                .map(|t| matches!(t, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8))
+                .unwrap_or(false)
+        };
+        let point_first = args.first().is_some_and(is_text)
+            && matches!(
+                g.args.first(),
+                Some(Ast::Geometry(_) | Ast::Column(_) | Ast::Function(_))
+            );
+        let function = match (g.shape, point_first) {
+            (Shape::Point, _) => GeometryFunction::Point,
+            (Shape::Circle, true) if g.args.len() == 2 => GeometryFunction::CircleAtPoint,
+            (Shape::Circle, _) => GeometryFunction::Circle,
+            (Shape::Box, true) if g.args.len() == 3 => GeometryFunction::BoxAtPoint,
+            (Shape::Box, _) => GeometryFunction::Box,
+            (Shape::Polygon, true) => GeometryFunction::PolygonOfPoints,
+            (Shape::Polygon, false) => GeometryFunction::Polygon,
+        };
+        let takes_frame = matches!(
+            function,
+            GeometryFunction::Point
+                | GeometryFunction::Circle
+                | GeometryFunction::Box
+                | GeometryFunction::Polygon
+        );
+        if takes_frame {
+            args.insert(0, Expr::Literal(ScalarValue::Utf8(Some(frame)), None));
+        }
+        Ok(udf(function).call(args))
+    }
+}

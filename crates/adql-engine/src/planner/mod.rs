@@ -1,0 +1,45 @@
+//! Lowering ADQL to DataFusion logical plans, with one planner context and one
+//! module per construct: `query` (ORDER BY, OFFSET, TOP), `select` (the select
+//! list, WHERE, GROUP BY, HAVING, DISTINCT), `relation` (FROM), `expr`
+//! (conditions and values), `function` (built-in, aggregate and geometry calls).
+//! The AST goes straight to a `LogicalPlan`: no SQL text in between.
+
+mod expr;
+mod function;
+mod query;
+mod relation;
+mod select;
+
+use adql_syntax::ast::Query;
+use datafusion::logical_expr::LogicalPlan;
+use obscore::model::ColumnDef;
+
+use crate::catalog::Catalogue;
+use crate::error::Result;
+
+/// A planned query: the plan and, for each output column that is a table column,
+/// its catalogue metadata (for VOTable FIELDs).
+#[derive(Debug, Clone)]
+pub struct PlannedQuery {
+    /// The DataFusion plan.
+    pub plan: LogicalPlan,
+    /// Output column metadata, where known.
+    pub columns: Vec<Option<ColumnDef>>,
+}
+
+/// The planner context: the catalogue queries resolve names against.
+pub struct Planner<'c> {
+    catalogue: &'c Catalogue,
+}
+
+impl<'c> Planner<'c> {
+    /// A planner over `catalogue`.
+    pub fn new(catalogue: &'c Catalogue) -> Planner<'c> {
+        Planner { catalogue }
+    }
+
+    /// Lowers a parsed (and checked) query.
+    pub fn plan(&self, query: &Query) -> Result<PlannedQuery> {
+        self.query(query)
+    }
+}

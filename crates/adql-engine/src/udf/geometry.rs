@@ -1,0 +1,368 @@
+//! The geometry UDFs: constructors (POINT, CIRCLE, BOX, POLYGON, REGION,
+//! CENTROID), predicates (CONTAINS, INTERSECTS → 1/0) and measures (DISTANCE,
+//! AREA, COORD1, COORD2, COORDSYS). NULL in, NULL out.
+
+use std::sync::Arc;
+
+use adql_geom::{Circle, Frame, Point, Polygon, Region, SkyBox};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int32Array, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type};
+use datafusion::common::{exec_err, Result};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+/// Which geometry function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GeometryFunction {
+    /// POINT(frame, ra, dec)
+    Point,
+    /// CIRCLE(frame, ra, dec, r)
+    Circle,
+    /// CIRCLE(point, r)
+    CircleAtPoint,
+    /// BOX(frame, ra, dec, w, h)
+    Box,
+    /// BOX(point, w, h)
+    BoxAtPoint,
+    /// POLYGON(frame, ra1, dec1, …)
+    Polygon,
+    /// POLYGON(p1, p2, …)
+    PolygonOfPoints,
+    /// REGION(stcs)
+    Region,
+    /// CENTROID(g)
+    Centroid,
+    /// CONTAINS(a, b)
+    Contains,
+    /// INTERSECTS(a, b)
+    Intersects,
+    /// DISTANCE(p, q)
+    Distance,
+    /// DISTANCE(ra1, dec1, ra2, dec2)
+    Distance4,
+    /// AREA(g)
+    Area,
+    /// COORD1(p)
+    Coord1,
+    /// COORD2(p)
+    Coord2,
+    /// COORDSYS(g)
+    Coordsys,
+}
+
+impl GeometryFunction {
+    fn name(self) -> &'static str {
+        match self {
+            GeometryFunction::Point => "adql_point",
+            GeometryFunction::Circle => "adql_circle",
+            GeometryFunction::CircleAtPoint => "adql_circle_at_point",
+            GeometryFunction::Box => "adql_box",
+            GeometryFunction::BoxAtPoint => "adql_box_at_point",
+            GeometryFunction::Polygon => "adql_polygon",
+            GeometryFunction::PolygonOfPoints => "adql_polygon_of_points",
+            GeometryFunction::Region => "adql_region",
+            GeometryFunction::Centroid => "adql_centroid",
+            GeometryFunction::Contains => "adql_contains",
+            GeometryFunction::Intersects => "adql_intersects",
+            GeometryFunction::Distance => "adql_distance",
+            GeometryFunction::Distance4 => "adql_distance4",
+            GeometryFunction::Area => "adql_area",
+            GeometryFunction::Coord1 => "adql_coord1",
+            GeometryFunction::Coord2 => "adql_coord2",
+            GeometryFunction::Coordsys => "adql_coordsys",
+        }
+    }
+
+    fn return_type(self) -> DataType {
+        match self {
+            GeometryFunction::Contains | GeometryFunction::Intersects => DataType::Int32,
+            GeometryFunction::Distance
+            | GeometryFunction::Distance4
+            | GeometryFunction::Area
+            | GeometryFunction::Coord1
+            | GeometryFunction::Coord2 => DataType::Float64,
+            _ => DataType::Utf8,
+        }
+    }
+}
+
+/// A geometry function as a DataFusion UDF.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct GeometryUdf {
+    function: GeometryFunction,
+    signature: Signature,
+}
+
+impl GeometryUdf {
+    /// The UDF for `function` (arguments: numbers as Float64, geometries and
+    /// frames as Utf8; the planner casts).
+    pub fn new(function: GeometryFunction) -> GeometryUdf {
+        GeometryUdf {
+            function,
+            signature: Signature::variadic_any(Volatility::Immutable),
+        }
+    }
+}
+
+/// One argument, as arrays of the types the kernel reads.
+enum Arg {
+    Number(Float64Array),
+    Text(StringArray),
+}
+
+impl Arg {
+    fn of(value: &ColumnarValue, rows: usize) -> Result<Arg> {
+        let array = value.to_array(rows)?;
+        Ok(match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
+                Arg::Text(cast(&array, &DataType::Utf8)?.as_string::<i32>().clone())
+            }
+            _ => Arg::Number(
+                cast(&array, &DataType::Float64)?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            ),
+        })
+    }
+
+    fn number(&self, row: usize) -> Option<f64> {
+        match self {
+            Arg::Number(a) => a.is_valid(row).then(|| a.value(row)),
+            Arg::Text(a) => a
+                .is_valid(row)
+                .then(|| a.value(row).trim().parse().ok())
+                .flatten(),
+        }
+    }
+
+    fn text(&self, row: usize) -> Option<&str> {
+        match self {
+            Arg::Text(a) => a.is_valid(row).then(|| a.value(row)),
+            Arg::Number(_) => None,
+        }
+    }
+}
+
+/// Reads geometry arguments, parsing each distinct STC-S text once in a run
+/// (constants and sorted columns repeat).
+#[derive(Default)]
+struct RegionCache {
+    last: Option<(String, Region)>,
+}
+
+impl RegionCache {
+    fn get(&mut self, text: &str) -> Result<&Region> {
+        if self.last.as_ref().map(|l| l.0.as_str()) != Some(text) {
+            let region = match adql_geom::stcs::parse(text) {
+                Ok(r) => r,
+                Err(e) => return exec_err!("not a geometry: {e}"),
+            };
+            self.last = Some((text.to_string(), region));
+        }
+        Ok(&self.last.as_ref().expect("just set").1)
+    }
+}
+
+fn geom<T>(r: std::result::Result<T, adql_geom::GeomError>) -> Result<T> {
+    r.map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))
+}
+
+fn frame(text: Option<&str>) -> Result<Frame> {
+    geom(Frame::parse(text.unwrap_or("")))
+}
+
+impl ScalarUDFImpl for GeometryUdf {
+    fn name(&self) -> &str {
+        self.function.name()
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(self.function.return_type())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let a: Vec<Arg> = args
+            .args
+            .iter()
+            .map(|v| Arg::of(v, rows))
+            .collect::<Result<_>>()?;
+        let mut caches: Vec<RegionCache> = (0..a.len()).map(|_| RegionCache::default()).collect();
+        use GeometryFunction as F;
+        let array: ArrayRef = match self.function {
+            F::Contains | F::Intersects => {
+                let mut out = Vec::with_capacity(rows);
+                let (c0, rest) = caches.split_at_mut(1);
+                for row in 0..rows {
+                    let value = match (a[0].text(row), a[1].text(row)) {
+                        (Some(x), Some(y)) => {
+                            let first = c0[0].get(x)?.clone();
+                            let second = rest[0].get(y)?;
+                            let hit = if self.function == F::Contains {
+                                geom(adql_geom::contains(second, &first))?
+                            } else {
+                                geom(adql_geom::intersects(&first, second))?
+                            };
+                            Some(i32::from(hit))
+                        }
+                        _ => None,
+                    };
+                    out.push(value);
+                }
+                Arc::new(Int32Array::from(out))
+            }
+            F::Distance | F::Area | F::Coord1 | F::Coord2 | F::Distance4 => {
+                let mut out = Vec::with_capacity(rows);
+                for row in 0..rows {
+                    out.push(self.measure(&a, &mut caches, row)?);
+                }
+                Arc::new(Float64Array::from(out))
+            }
+            _ => {
+                let mut out: Vec<Option<String>> = Vec::with_capacity(rows);
+                for row in 0..rows {
+                    out.push(self.construct(&a, &mut caches, row)?);
+                }
+                Arc::new(StringArray::from(out))
+            }
+        };
+        Ok(ColumnarValue::Array(array))
+    }
+}
+
+impl GeometryUdf {
+    fn measure(&self, a: &[Arg], caches: &mut [RegionCache], row: usize) -> Result<Option<f64>> {
+        use GeometryFunction as F;
+        Ok(match self.function {
+            F::Distance4 => match (
+                a[0].number(row),
+                a[1].number(row),
+                a[2].number(row),
+                a[3].number(row),
+            ) {
+                (Some(r1), Some(d1), Some(r2), Some(d2)) => {
+                    let (p, q) = (geom(Point::new(r1, d1))?, geom(Point::new(r2, d2))?);
+                    Some(p.distance(&q))
+                }
+                _ => None,
+            },
+            F::Distance => match (a[0].text(row), a[1].text(row)) {
+                (Some(x), Some(y)) => {
+                    let (p1, q1) = geom(caches[0].get(x)?.coords())?;
+                    let (p2, q2) = geom(caches[1].get(y)?.coords())?;
+                    Some(adql_geom::distance(p1, q1, p2, q2))
+                }
+                _ => None,
+            },
+            F::Area => match a[0].text(row) {
+                Some(x) => Some(geom(caches[0].get(x)?.area())?),
+                None => None,
+            },
+            F::Coord1 | F::Coord2 => match a[0].text(row) {
+                Some(x) => {
+                    let (ra, dec) = geom(caches[0].get(x)?.coords())?;
+                    Some(if self.function == F::Coord1 { ra } else { dec })
+                }
+                None => None,
+            },
+            _ => unreachable!("measures only"),
+        })
+    }
+
+    fn construct(
+        &self,
+        a: &[Arg],
+        caches: &mut [RegionCache],
+        row: usize,
+    ) -> Result<Option<String>> {
+        use GeometryFunction as F;
+        let numbers = |from: usize| -> Option<Vec<f64>> {
+            (from..a.len()).map(|i| a[i].number(row)).collect()
+        };
+        let region: Option<Region> = match self.function {
+            F::Point => match numbers(1) {
+                Some(v) => Some(Region::Point(geom(Point::in_frame(
+                    frame(a[0].text(row))?,
+                    v[0],
+                    v[1],
+                ))?)),
+                None => None,
+            },
+            F::Circle => match numbers(1) {
+                Some(v) => Some(Region::Circle(geom(Circle::new(
+                    geom(Point::in_frame(frame(a[0].text(row))?, v[0], v[1]))?,
+                    v[2],
+                ))?)),
+                None => None,
+            },
+            F::CircleAtPoint => match (a[0].text(row), a[1].number(row)) {
+                (Some(p), Some(r)) => {
+                    let (ra, dec) = geom(caches[0].get(p)?.coords())?;
+                    Some(Region::Circle(geom(Circle::new(
+                        geom(Point::new(ra, dec))?,
+                        r,
+                    ))?))
+                }
+                _ => None,
+            },
+            F::Box => match numbers(1) {
+                Some(v) => {
+                    let f = frame(a[0].text(row))?;
+                    let text = format!("BOX {} {} {} {} {}", f.name(), v[0], v[1], v[2], v[3]);
+                    Some(geom(adql_geom::stcs::parse(&text))?)
+                }
+                None => None,
+            },
+            F::BoxAtPoint => match (a[0].text(row), a[1].number(row), a[2].number(row)) {
+                (Some(p), Some(w), Some(h)) => {
+                    let (ra, dec) = geom(caches[0].get(p)?.coords())?;
+                    Some(Region::Box(geom(SkyBox::new(
+                        geom(Point::new(ra, dec))?,
+                        w,
+                        h,
+                    ))?))
+                }
+                _ => None,
+            },
+            F::Polygon => match numbers(1) {
+                Some(v) => {
+                    let f = frame(a[0].text(row))?;
+                    let points = v
+                        .chunks_exact(2)
+                        .map(|c| geom(Point::in_frame(f, c[0], c[1])))
+                        .collect::<Result<Vec<_>>>()?;
+                    Some(Region::Polygon(geom(Polygon::new(points))?))
+                }
+                None => None,
+            },
+            F::PolygonOfPoints => {
+                let mut points = Vec::with_capacity(a.len());
+                for (i, cache) in caches.iter_mut().enumerate() {
+                    let Some(p) = a[i].text(row) else {
+                        return Ok(None);
+                    };
+                    let (ra, dec) = geom(cache.get(p)?.coords())?;
+                    points.push(geom(Point::new(ra, dec))?);
+                }
+                Some(Region::Polygon(geom(Polygon::new(points))?))
+            }
+            F::Region => match a[0].text(row) {
+                Some(x) => Some(caches[0].get(x)?.clone()),
+                None => None,
+            },
+            F::Centroid => match a[0].text(row) {
+                Some(x) => Some(Region::Point(geom(caches[0].get(x)?.centroid())?)),
+                None => None,
+            },
+            F::Coordsys => return Ok(a[0].text(row).map(|_| "ICRS".to_string())),
+            _ => unreachable!("constructors only"),
+        };
+        Ok(region.map(|r| r.to_string()))
+    }
+}

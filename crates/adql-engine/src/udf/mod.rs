@@ -1,0 +1,17 @@
+//! ADQL's geometry functions as DataFusion scalar UDFs. Geometry values travel
+//! as STC-S strings (as `s_region` does), so a region column and a constructed
+//! shape are interchangeable. Each function is a small UDF whose kernel is in
+//! `adql-geom`; this module is the registration glue and argument handling.
+
+mod geometry;
+
+pub use geometry::{GeometryFunction, GeometryUdf};
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::ScalarUDF;
+
+/// The UDF for `function`.
+pub fn udf(function: GeometryFunction) -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(GeometryUdf::new(function)))
+}

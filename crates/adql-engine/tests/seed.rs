@@ -1,0 +1,171 @@
+//! The seed queries users run (`../shared/reference/seed-queries.md`) on the demo
+//! snapshot, with the answers the snapshot holds; and errors with positions.
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::Int64Type;
+use futures::StreamExt;
+
+async fn engine() -> adql_engine::Engine {
+    let dir = std::env::temp_dir().join(format!("adql-engine-tests-{}", std::process::id()));
+    std::env::set_var("ADQL_CACHE_DIR", &dir);
+    adql_engine::Engine::demo().await.expect("demo snapshot")
+}
+
+async fn rows(engine: &adql_engine::Engine, q: &str) -> Vec<RecordBatch> {
+    let mut result = engine
+        .query(q)
+        .await
+        .unwrap_or_else(|e| panic!("{q}: {e:?}"));
+    let mut out = Vec::new();
+    while let Some(b) = result.stream.next().await {
+        out.push(b.expect("batch"));
+    }
+    out
+}
+
+/// A string column of any Arrow string layout, as Strings.
+fn strings(array: &dyn Array) -> Vec<String> {
+    let utf8 = arrow::compute::cast(
+        &arrow::array::make_array(array.to_data()),
+        &arrow::datatypes::DataType::Utf8,
+    )
+    .unwrap();
+    let a = utf8.as_string::<i32>();
+    (0..a.len()).map(|i| a.value(i).to_string()).collect()
+}
+
+fn count(batches: &[RecordBatch]) -> usize {
+    batches.iter().map(|b| b.num_rows()).sum()
+}
+
+fn seed_queries() -> Vec<String> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/seed-queries.md");
+    let path = std::env::var_os("ADQL_SHARED_DIR")
+        .map(|d| std::path::PathBuf::from(d).join("reference/seed-queries.md"))
+        .unwrap_or(path);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.split("```sql\n")
+        .skip(1)
+        .map(|s| s.split("```").next().unwrap().trim().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_seed_query_answers_on_the_demo() {
+    let engine = engine().await;
+    let seeds = seed_queries();
+    assert_eq!(seeds.len(), 11);
+    for q in &seeds {
+        let batches = rows(&engine, q).await;
+        assert!(count(&batches) > 0, "no rows for {q}");
+    }
+    // The CONTAINS query: six coadds, one per band, tract 4431 patch 17.
+    let contains = seeds.iter().find(|q| q.contains("CONTAINS")).unwrap();
+    let batches = rows(&engine, contains).await;
+    assert_eq!(count(&batches), 6);
+    let mut bands: Vec<String> = Vec::new();
+    for b in &batches {
+        let band = strings(b.column_by_name("lsst_band").unwrap().as_ref());
+        let tract = b
+            .column_by_name("lsst_tract")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        let patch = b
+            .column_by_name("lsst_patch")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            bands.push(band[i].clone());
+            assert_eq!((tract.value(i), patch.value(i)), (4431, 17));
+        }
+    }
+    bands.sort();
+    assert_eq!(bands, ["g", "i", "r", "u", "y", "z"]);
+    // GROUP BY dataproduct_type: one row, image, all rows; COUNT is an int64 named COUNT.
+    let batches = rows(
+        &engine,
+        "SELECT dataproduct_type, COUNT(*) FROM ivoa.ObsCore GROUP BY dataproduct_type",
+    )
+    .await;
+    assert_eq!(count(&batches), 1);
+    let b = &batches[0];
+    assert_eq!(b.schema().field(1).name(), "COUNT");
+    assert_eq!(b.column(1).as_primitive::<Int64Type>().value(0), 150_000);
+    // calib_level = '1' compares a string with an integer column.
+    let batches = rows(&engine, "SELECT dataproduct_subtype, COUNT(*) FROM ivoa.ObsCore where calib_level = '1' GROUP BY dataproduct_subtype").await;
+    assert_eq!(count(&batches), 1);
+    assert_eq!(strings(batches[0].column(0).as_ref())[0], "lsst.raw");
+    // The access_url LIKE query finds the real dataset id of tract 4431 patch 17, band i.
+    let batches = rows(
+        &engine,
+        "SELECT * FROM ivoa.ObsCore WHERE access_url like '%20d28216-534a-4102-b8a7-1c7f32a9b78c'",
+    )
+    .await;
+    assert_eq!(count(&batches), 1);
+    assert_eq!(batches[0].num_columns(), 37, "hidden columns stay hidden");
+}
+
+#[tokio::test]
+async fn clauses_and_metadata() {
+    let engine = engine().await;
+    let q = "SELECT TOP 3 obs_id AS id, s_ra, s_dec FROM ivoa.ObsCore AS o WHERE o.s_dec BETWEEN -33 AND -31 AND lsst_band IN ('g', 'r') ORDER BY s_ra DESC OFFSET 2";
+    let mut result = engine.query(q).await.unwrap();
+    assert_eq!(result.schema.field(1).metadata()["unit"], "deg");
+    assert_eq!(result.schema.field(0).name(), "id");
+    let mut got = Vec::new();
+    while let Some(b) = result.stream.next().await {
+        got.push(b.unwrap());
+    }
+    assert_eq!(count(&got), 3);
+    let ras: Vec<f64> = got
+        .iter()
+        .flat_map(|b| {
+            b.column(1)
+                .as_primitive::<arrow::datatypes::Float64Type>()
+                .values()
+                .to_vec()
+        })
+        .collect();
+    assert!(ras.windows(2).all(|w| w[0] >= w[1]), "{ras:?}");
+    let tap = rows(&engine, "SELECT column_name, unit, ucd, description, utype FROM tap_schema.columns WHERE table_name = 'ivoa.ObsCore'").await;
+    assert_eq!(count(&tap), 37);
+    let d = rows(&engine, "SELECT DISTANCE(POINT('ICRS', 359.9, 0), POINT('ICRS', 0.1, 0)) AS d, AREA(CIRCLE('ICRS', 10, 20, 1)) AS a FROM ivoa.ObsCore WHERE obs_id = 'DC2-4431-17'").await;
+    let dist = d[0]
+        .column(0)
+        .as_primitive::<arrow::datatypes::Float64Type>();
+    assert!((dist.value(0) - 0.2).abs() < 1e-12);
+}
+
+#[tokio::test]
+async fn bad_queries_say_where() {
+    let engine = engine().await;
+    for (q, needle) in [
+        ("SELECT nosuch FROM ivoa.ObsCore", "has no column nosuch"),
+        ("SELECT s_ra FROM ivoa.ObsCor", "no table named ivoa.ObsCor"),
+        (
+            "SELECT x.s_ra FROM ivoa.ObsCore AS o",
+            "x is not a table in FROM",
+        ),
+        (
+            "SELECT s_ra FROM ivoa.ObsCore WHERE calib_level = 'one'",
+            "is not one",
+        ),
+        (
+            "SELECT a.s_ra FROM ivoa.ObsCore AS a JOIN ivoa.ObsCore AS b ON a.obs_id = b.obs_id",
+            "does not run it yet",
+        ),
+        ("SELECT s_ra FROM ivoa.ObsCore LIMIT 3", "TOP"),
+    ] {
+        let err = match engine.query(q).await {
+            Ok(_) => panic!("{q} should fail"),
+            Err(e) => e,
+        };
+        let adql_engine::EngineError::Query(diags) = &err else {
+            panic!("{q}: {err}")
+        };
+        let text = adql_syntax::render_all(diags, q, "q");
+        assert!(text.contains(needle), "{q}: {text}");
+        assert!(text.contains("--> q:1:"), "{text}");
+    }
+}
