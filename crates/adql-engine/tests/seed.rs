@@ -75,8 +75,8 @@ async fn every_seed_query_answers_on_the_demo() {
             .column_by_name("lsst_patch")
             .unwrap()
             .as_primitive::<Int64Type>();
-        for i in 0..b.num_rows() {
-            bands.push(band[i].clone());
+        for (i, band) in band.into_iter().enumerate() {
+            bands.push(band);
             assert_eq!((tract.value(i), patch.value(i)), (4431, 17));
         }
     }
