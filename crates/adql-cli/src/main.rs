@@ -8,6 +8,8 @@ use adql_syntax::{
     CheckOptions, Feature, FeatureSet, FunctionSignature, ParseLimits, ValidateOptions,
 };
 use anyhow::{bail, Context, Result};
+
+mod query;
 use clap::{Args, Parser, Subcommand};
 
 /// ADQL compiler and query toolkit.
@@ -28,11 +30,34 @@ enum Command {
     Fmt(QueryArgs),
     /// Generate a synthetic ObsCore snapshot (deterministic, DP0.2-like).
     Generate(GenerateArgs),
+    /// Run a query over a snapshot (default: the embedded demo snapshot).
+    Query(QueryCommand),
     /// Ingest CSV (with a header), VOTable or Parquet files into a snapshot.
     Ingest(IngestArgs),
     /// Inspect snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+}
+
+/// `adql query [--snapshot DIR] [--format F] [--maxrec N] [-o FILE] (QUERY | --file F | -)`.
+#[derive(Args)]
+struct QueryCommand {
+    /// The query and its options.
+    #[command(flatten)]
+    query: QueryArgs,
+    /// The snapshot holding ivoa.ObsCore (default: the embedded demo snapshot).
+    #[arg(long)]
+    snapshot: Option<PathBuf>,
+    /// Output format: table (default on a terminal), csv (default otherwise), tsv,
+    /// json, parquet, votable (BINARY2), votable-td (TABLEDATA).
+    #[arg(long)]
+    format: Option<String>,
+    /// Stop after N rows and say the result overflowed.
+    #[arg(long)]
+    maxrec: Option<u64>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
 }
 
 /// `adql ingest INPUT... -o DIR [--table SCHEMA.NAME] [--obscore]`.
@@ -181,6 +206,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let args = match &cli.command {
         Command::Validate(args) | Command::Parse(args) | Command::Fmt(args) => args,
         Command::Generate(args) => return generate(args),
+        Command::Query(args) => return query::run(args),
         Command::Ingest(args) => return ingest(args),
         Command::Snapshot(SnapshotCommand::Info { dir }) => return snapshot_info(dir.as_deref()),
     };

@@ -1,0 +1,66 @@
+//! `adql query` over the demo snapshot: formats, MAXREC, errors.
+
+use std::process::Command;
+
+fn adql(args: &[&str], cache: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_adql"))
+        .args(args)
+        .env("ADQL_CACHE_DIR", cache)
+        .output()
+        .expect("adql runs")
+}
+
+#[test]
+fn query_formats_maxrec_and_errors() {
+    let cache = std::env::temp_dir().join(format!("adql-cli-query-{}", std::process::id()));
+    let seed = "SELECT * FROM ivoa.ObsCore WHERE dataproduct_type = 'image' AND obs_collection = 'LSST.DP02' AND dataproduct_subtype = 'lsst.deepCoadd_calexp' AND CONTAINS(POINT('ICRS', 55.74673760481304, -32.286155241413624), s_region)=1";
+    let table = adql(&["query", "--format", "table", seed], &cache);
+    assert_eq!(
+        table.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("(6 rows)"), "{text}");
+
+    let csv = adql(&["query", "--format", "csv", "SELECT lsst_band, COUNT(*) AS n FROM ivoa.ObsCore WHERE lsst_tract = 4431 AND lsst_patch = 17 GROUP BY lsst_band ORDER BY lsst_band"], &cache);
+    let text = String::from_utf8_lossy(&csv.stdout).to_string();
+    assert_eq!(text, "lsst_band,n\ng,2\ni,2\nr,2\nu,2\ny,2\nz,2\n");
+
+    let json = adql(
+        &[
+            "query",
+            "--format",
+            "json",
+            "SELECT TOP 1 calib_level, s_ra FROM ivoa.ObsCore WHERE obs_id = 'DC2-4431-17'",
+        ],
+        &cache,
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value[0]["calib_level"], 3);
+    assert!(value[0]["s_ra"].is_f64());
+
+    let vot = adql(
+        &[
+            "query",
+            "--format",
+            "votable",
+            "--maxrec",
+            "5",
+            "SELECT obs_id, s_region FROM ivoa.ObsCore",
+        ],
+        &cache,
+    );
+    let text = String::from_utf8_lossy(&vot.stdout);
+    assert!(
+        text.contains("value=\"OVERFLOW\"") && text.contains("xtype=\"adql:REGION\""),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&vot.stderr).contains("--maxrec 5"));
+
+    let bad = adql(&["query", "SELECT s_ra FROM ivoa.ObsCore WHERE"], &cache);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--> <query>:1:"));
+    std::fs::remove_dir_all(&cache).ok();
+}
