@@ -32,6 +32,8 @@ enum Command {
     Generate(GenerateArgs),
     /// Run a query over a snapshot (default: the embedded demo snapshot).
     Query(QueryCommand),
+    /// Print the logical and physical plans of a query (with --analyze: run it, with metrics).
+    Explain(ExplainCommand),
     /// Ingest CSV (with a header), VOTable or Parquet files into a snapshot.
     Ingest(IngestArgs),
     /// Inspect snapshots.
@@ -58,6 +60,20 @@ struct QueryCommand {
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
+}
+
+/// `adql explain [--analyze] [--snapshot DIR] (QUERY | --file F | -)`.
+#[derive(Args)]
+struct ExplainCommand {
+    /// The query and its options.
+    #[command(flatten)]
+    query: QueryArgs,
+    /// The snapshot holding ivoa.ObsCore (default: the embedded demo snapshot).
+    #[arg(long)]
+    snapshot: Option<PathBuf>,
+    /// Run the query and show the executed plan with its metrics.
+    #[arg(long)]
+    analyze: bool,
 }
 
 /// `adql ingest INPUT... -o DIR [--table SCHEMA.NAME] [--obscore]`.
@@ -207,6 +223,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Validate(args) | Command::Parse(args) | Command::Fmt(args) => args,
         Command::Generate(args) => return generate(args),
         Command::Query(args) => return query::run(args),
+        Command::Explain(args) => return query::explain(args),
         Command::Ingest(args) => return ingest(args),
         Command::Snapshot(SnapshotCommand::Info { dir }) => return snapshot_info(dir.as_deref()),
     };

@@ -8,7 +8,40 @@ use anyhow::{bail, Context, Result};
 use arrow::array::RecordBatch;
 use futures::StreamExt;
 
-use crate::QueryCommand;
+use crate::{ExplainCommand, QueryCommand};
+
+/// The engine over `--snapshot DIR` or the demo snapshot.
+async fn engine(snapshot: Option<&std::path::Path>) -> Result<Engine> {
+    Ok(match snapshot {
+        Some(dir) => Engine::new(&obscore::Snapshot::open(dir)?).await?,
+        None => Engine::demo().await?,
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")
+}
+
+pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
+    let (text, origin) = args.query.read()?;
+    runtime()?.block_on(async {
+        let engine = engine(args.snapshot.as_deref()).await?;
+        match engine.explain(&text, args.analyze).await {
+            Ok(plans) => {
+                println!("{plans}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(EngineError::Query(diagnostics)) => {
+                eprint!("{}", adql_syntax::render_all(&diagnostics, &text, &origin));
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -82,6 +82,44 @@ impl Engine {
         Planner::new(&self.catalogue).plan(v.query.as_ref().expect("valid"))
     }
 
+    /// The plans of `adql`: the logical plan as lowered, the optimised logical
+    /// plan and the physical plan; with `analyze`, the query runs and the physical
+    /// plan carries its metrics (rows, time, Parquet row groups pruned).
+    pub async fn explain(&self, adql: &str, analyze: bool) -> Result<String> {
+        let planned = self.plan(adql)?;
+        let mut out = format!(
+            "== Logical plan (as lowered)\n{}\n",
+            planned.plan.display_indent()
+        );
+        let df = DataFrame::new(self.ctx.state(), planned.plan);
+        let optimized = df.clone().into_optimized_plan()?;
+        out.push_str(&format!(
+            "\n== Optimised logical plan\n{}\n",
+            optimized.display_indent()
+        ));
+        if analyze {
+            let batches = df.explain(false, true)?.collect().await?;
+            out.push_str("\n== Physical plan, executed (EXPLAIN ANALYZE)\n");
+            for b in &batches {
+                let plans = arrow::compute::cast(b.column(1), &arrow::datatypes::DataType::Utf8)?;
+                for plan in arrow::array::AsArray::as_string::<i32>(&plans)
+                    .iter()
+                    .flatten()
+                {
+                    out.push_str(plan);
+                    out.push('\n');
+                }
+            }
+        } else {
+            let physical = df.create_physical_plan().await?;
+            out.push_str(&format!(
+                "\n== Physical plan\n{}",
+                datafusion::physical_plan::displayable(physical.as_ref()).indent(true)
+            ));
+        }
+        Ok(out)
+    }
+
     /// Runs `adql`, streaming the result.
     pub async fn query(&self, adql: &str) -> Result<QueryResult> {
         let planned = self.plan(adql)?;

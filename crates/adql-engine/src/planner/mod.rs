@@ -6,6 +6,7 @@
 
 mod expr;
 mod function;
+mod pruning;
 mod query;
 mod relation;
 mod select;

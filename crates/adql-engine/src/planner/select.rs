@@ -26,7 +26,12 @@ impl Planner<'_> {
         let (mut builder, scope) = self.relation(&select.from)?;
         let input = builder.schema().clone();
         if let Some(condition) = &select.selection {
-            builder = builder.filter(self.expr(condition, &scope, &input)?)?;
+            let exact = self.expr(condition, &scope, &input)?;
+            let filter = self
+                .pruning(condition, &scope)?
+                .into_iter()
+                .fold(exact, Expr::and);
+            builder = builder.filter(filter)?;
         }
         // The select list: expression, output name, catalogue metadata.
         let mut items: Vec<(Expr, String, Option<ColumnDef>)> = Vec::new();

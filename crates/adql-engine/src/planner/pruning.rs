@@ -1,0 +1,309 @@
+//! Pruning: conditions that let DataFusion skip row groups, added beside the
+//! exact test (which still decides). For top-level conjuncts of WHERE only —
+//! `= 0`, NOT and OR forms are left alone, so they stay exactly right:
+//!
+//! - `CONTAINS(POINT(ra, dec), <constant shape>) = 1` and
+//!   `DISTANCE(POINT(ra, dec), POINT(<constant>)) < r`: the shape's RA/Dec bounds
+//!   on the point's columns (RA wrapping through 0 becomes two ranges; near a pole
+//!   only Dec), and, when the point is the snapshot's (s_ra, s_dec), the shape's
+//!   HEALPix covering as ranges of the `_healpix` sort column;
+//! - `CONTAINS(<constant point>, s_region) = 1`: the point inside the hidden
+//!   bounds of `s_region` (`_region_ra_min/_max`, `_region_dec_min/_max`);
+//! - `INTERSECTS(s_region, <constant shape>) = 1` (either order): the shape's Dec
+//!   band overlapping the hidden Dec bounds of `s_region`.
+//!
+//! Each added condition is implied by the exact one, so results do not change.
+
+use adql_geom::{bounds, coverage, RaRange, Region, SkyBounds};
+use adql_syntax::ast::{BinaryOp, Expr as Ast, Literal, LiteralValue};
+use adql_syntax::functions::Builtin;
+use datafusion::common::Column;
+use datafusion::logical_expr::{col, lit, Expr};
+
+use super::relation::Scope;
+use super::Planner;
+use crate::error::Result;
+
+/// The most `_healpix` ranges one condition gets before the covering is coarsened.
+const MAX_RANGES: usize = 24;
+
+impl Planner<'_> {
+    /// Pruning conditions implied by the top-level conjuncts of `condition`.
+    pub(crate) fn pruning(&self, condition: &Ast, scope: &Scope<'_>) -> Result<Vec<Expr>> {
+        let mut out = Vec::new();
+        let mut stack = vec![condition];
+        while let Some(e) = stack.pop() {
+            match e.unnested() {
+                Ast::Binary {
+                    op: BinaryOp::And,
+                    left,
+                    right,
+                    ..
+                } => {
+                    stack.push(left);
+                    stack.push(right);
+                }
+                Ast::Binary {
+                    op, left, right, ..
+                } => out.extend(self.prune_comparison(*op, left, right, scope)?),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn prune_comparison(
+        &self,
+        op: BinaryOp,
+        left: &Ast,
+        right: &Ast,
+        scope: &Scope<'_>,
+    ) -> Result<Vec<Expr>> {
+        // `f(...) = 1` or `1 = f(...)`.
+        let call = match (op, is_one(left), is_one(right)) {
+            (BinaryOp::Eq, false, true) => left,
+            (BinaryOp::Eq, true, false) => right,
+            (BinaryOp::Lt | BinaryOp::LtEq, false, false) => {
+                return self.prune_distance(left, right, scope)
+            }
+            (BinaryOp::Gt | BinaryOp::GtEq, false, false) => {
+                return self.prune_distance(right, left, scope)
+            }
+            _ => return Ok(Vec::new()),
+        };
+        let Ast::Function(f) = call.unnested() else {
+            return Ok(Vec::new());
+        };
+        let (Some(builtin), [a, b]) = (f.builtin, f.args.as_slice()) else {
+            return Ok(Vec::new());
+        };
+        match builtin {
+            Builtin::Contains => {
+                if let (Some((ra, dec)), Some(shape)) =
+                    (point_columns(a, scope), constant_region(b))
+                {
+                    return Ok(self.point_in_bounds(&ra, &dec, &shape, scope));
+                }
+                if let (Some(Region::Point(p)), Some(())) =
+                    (constant_region(a), region_column(b, scope))
+                {
+                    return Ok(vec![point_in_region_bounds(p.ra(), p.dec(), scope)]);
+                }
+                Ok(Vec::new())
+            }
+            Builtin::Intersects => {
+                let shape = match (region_column(a, scope), region_column(b, scope)) {
+                    (Some(()), _) => constant_region(b),
+                    (_, Some(())) => constant_region(a),
+                    _ => None,
+                };
+                Ok(shape
+                    .map(|s| vec![dec_overlap(&bounds(&s), scope)])
+                    .unwrap_or_default())
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// `DISTANCE(POINT(ra, dec), <constant point>) < r`, either point first.
+    fn prune_distance(&self, small: &Ast, large: &Ast, scope: &Scope<'_>) -> Result<Vec<Expr>> {
+        let Ast::Function(f) = small.unnested() else {
+            return Ok(Vec::new());
+        };
+        let (Some(Builtin::Distance), [a, b]) = (f.builtin, f.args.as_slice()) else {
+            return Ok(Vec::new());
+        };
+        let Some(radius) = number(large) else {
+            return Ok(Vec::new());
+        };
+        let (columns, centre) = match (point_columns(a, scope), point_columns(b, scope)) {
+            (Some(c), None) => (c, constant_region(b)),
+            (None, Some(c)) => (c, constant_region(a)),
+            _ => return Ok(Vec::new()),
+        };
+        let Some(Region::Point(p)) = centre else {
+            return Ok(Vec::new());
+        };
+        let Ok(circle) = adql_geom::Circle::new(p, radius.clamp(0.0, 180.0)) else {
+            return Ok(Vec::new());
+        };
+        Ok(self.point_in_bounds(&columns.0, &columns.1, &Region::Circle(circle), scope))
+    }
+
+    /// RA/Dec bounds of `shape` on the point's columns, and its HEALPix covering
+    /// when the point is the sort key's (s_ra, s_dec).
+    fn point_in_bounds(&self, ra: &str, dec: &str, shape: &Region, scope: &Scope<'_>) -> Vec<Expr> {
+        let b = bounds(shape);
+        let column = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
+        let mut out = vec![column(dec).between(lit(b.dec_min), lit(b.dec_max))];
+        if let Some(ra_condition) = ra_in(&b, column(ra)) {
+            out.push(ra_condition);
+        }
+        if ra == "s_ra" && dec == "s_dec" && has_hidden(scope) {
+            if let Some(h) = healpix_ranges(shape, column("_healpix")) {
+                out.push(h);
+            }
+        }
+        out
+    }
+}
+
+fn is_one(e: &Ast) -> bool {
+    matches!(e.unnested(), Ast::Literal(Literal { value: LiteralValue::Number { text, .. }, .. }) if text == "1")
+}
+
+fn number(e: &Ast) -> Option<f64> {
+    match e.unnested() {
+        Ast::Literal(Literal {
+            value: LiteralValue::Number { text, .. },
+            ..
+        }) => text.parse().ok(),
+        Ast::Unary {
+            op: adql_syntax::ast::UnaryOp::Minus,
+            expr,
+            ..
+        } => number(expr).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// The (ra, dec) column names of `POINT([cs,] ra, dec)` over the FROM table.
+fn point_columns(e: &Ast, scope: &Scope<'_>) -> Option<(String, String)> {
+    let Ast::Geometry(g) = e.unnested() else {
+        return None;
+    };
+    if g.shape != adql_syntax::ast::Shape::Point || g.args.len() != 2 {
+        return None;
+    }
+    let name = |a: &Ast| -> Option<String> {
+        let Ast::Column(n) = a.unnested() else {
+            return None;
+        };
+        let last = n.parts.last()?;
+        scope
+            .entry
+            .meta
+            .columns
+            .iter()
+            .find(|c| last.matches(&c.name))
+            .map(|c| c.name.clone())
+    };
+    Some((name(&g.args[0])?, name(&g.args[1])?))
+}
+
+/// `s_region` of a snapshot that has the hidden bounds columns.
+fn region_column(e: &Ast, scope: &Scope<'_>) -> Option<()> {
+    let Ast::Column(n) = e.unnested() else {
+        return None;
+    };
+    (n.parts.last()?.matches("s_region") && has_hidden(scope)).then_some(())
+}
+
+fn has_hidden(scope: &Scope<'_>) -> bool {
+    scope
+        .entry
+        .provider
+        .schema()
+        .field_with_name("_region_dec_min")
+        .is_ok()
+}
+
+/// A geometry written with constants only, evaluated at plan time.
+fn constant_region(e: &Ast) -> Option<Region> {
+    match e.unnested() {
+        Ast::Geometry(g) => {
+            let values: Option<Vec<f64>> = g.args.iter().map(number).collect();
+            let v = values?;
+            let frame = g
+                .coord_sys
+                .as_ref()
+                .and_then(|c| c.value.clone())
+                .unwrap_or_default();
+            let frame = adql_geom::Frame::parse(&frame).ok()?;
+            let point = |i: usize| adql_geom::Point::in_frame(frame, v[i], v[i + 1]).ok();
+            use adql_syntax::ast::Shape;
+            match (g.shape, v.len()) {
+                (Shape::Point, 2) => point(0).map(Region::Point),
+                (Shape::Circle, 3) => adql_geom::Circle::new(point(0)?, v[2])
+                    .ok()
+                    .map(Region::Circle),
+                (Shape::Polygon, n) if n >= 6 && n % 2 == 0 => {
+                    let points: Option<Vec<_>> = (0..n / 2).map(|i| point(2 * i)).collect();
+                    adql_geom::Polygon::new(points?).ok().map(Region::Polygon)
+                }
+                (Shape::Box, 4) if frame == adql_geom::Frame::Icrs => {
+                    adql_geom::SkyBox::new(point(0)?, v[2], v[3])
+                        .ok()
+                        .map(Region::Box)
+                }
+                _ => None,
+            }
+        }
+        Ast::Function(f) if f.builtin == Some(Builtin::Region) => match f.args.as_slice() {
+            [Ast::Literal(Literal {
+                value: LiteralValue::String(s),
+                ..
+            })] => adql_geom::stcs::parse(s).ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `ra` inside the RA range (one or two intervals), or nothing when all RA.
+fn ra_in(b: &SkyBounds, ra: Expr) -> Option<Expr> {
+    if b.ra == RaRange::Full {
+        return None;
+    }
+    b.ra.intervals()
+        .into_iter()
+        .map(|(lo, hi)| ra.clone().between(lit(lo), lit(hi)))
+        .reduce(Expr::or)
+}
+
+/// The shape's HEALPix covering as `_healpix` ranges, at the deepest depth
+/// (≤ 12) that needs at most [`MAX_RANGES`] ranges.
+fn healpix_ranges(shape: &Region, column: Expr) -> Option<Expr> {
+    let depth_key = obscore::snapshot::HEALPIX_DEPTH;
+    let (depth, ranges) = (4..=12u8)
+        .rev()
+        .map(|d| (d, coverage::covering(shape, d)))
+        .find(|(_, r)| r.len() <= MAX_RANGES)?;
+    let shift = 2 * u32::from(depth_key - depth);
+    ranges
+        .into_iter()
+        .map(|r| {
+            column
+                .clone()
+                .gt_eq(lit((r.start << shift) as i64))
+                .and(column.clone().lt(lit((r.end << shift) as i64)))
+        })
+        .reduce(Expr::or)
+}
+
+/// A point inside the hidden bounds of `s_region` (RA ranges may wrap).
+fn point_in_region_bounds(ra: f64, dec: f64, scope: &Scope<'_>) -> Expr {
+    let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
+    let (lo, hi) = (c("_region_ra_min"), c("_region_ra_max"));
+    let plain = lo
+        .clone()
+        .lt_eq(hi.clone())
+        .and(lo.clone().lt_eq(lit(ra)))
+        .and(hi.clone().gt_eq(lit(ra)));
+    let wrapped = lo
+        .clone()
+        .gt(hi.clone())
+        .and(lo.lt_eq(lit(ra)).or(hi.gt_eq(lit(ra))));
+    c("_region_dec_min")
+        .lt_eq(lit(dec))
+        .and(c("_region_dec_max").gt_eq(lit(dec)))
+        .and(plain.or(wrapped))
+}
+
+/// The shape's Dec band overlapping the hidden Dec bounds of `s_region`.
+fn dec_overlap(b: &SkyBounds, scope: &Scope<'_>) -> Expr {
+    let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
+    c("_region_dec_max")
+        .gt_eq(lit(b.dec_min))
+        .and(c("_region_dec_min").lt_eq(lit(b.dec_max)))
+}
