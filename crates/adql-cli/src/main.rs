@@ -50,6 +50,9 @@ struct QueryCommand {
     /// The snapshot holding ivoa.ObsCore (default: the embedded demo snapshot).
     #[arg(long)]
     snapshot: Option<PathBuf>,
+    /// Another table: SCHEMA.NAME=PATH, a snapshot directory or a Parquet file (repeatable).
+    #[arg(long = "table", value_name = "SCHEMA.NAME=PATH")]
+    tables: Vec<String>,
     /// Output format: table (default on a terminal), csv (default otherwise), tsv,
     /// json, parquet, votable (BINARY2), votable-td (TABLEDATA).
     #[arg(long)]
@@ -71,6 +74,9 @@ struct ExplainCommand {
     /// The snapshot holding ivoa.ObsCore (default: the embedded demo snapshot).
     #[arg(long)]
     snapshot: Option<PathBuf>,
+    /// Another table: SCHEMA.NAME=PATH, a snapshot directory or a Parquet file (repeatable).
+    #[arg(long = "table", value_name = "SCHEMA.NAME=PATH")]
+    tables: Vec<String>,
     /// Run the query and show the executed plan with its metrics.
     #[arg(long)]
     analyze: bool,

@@ -10,12 +10,18 @@ use futures::StreamExt;
 
 use crate::{ExplainCommand, QueryCommand};
 
-/// The engine over `--snapshot DIR` or the demo snapshot.
-async fn engine(snapshot: Option<&std::path::Path>) -> Result<Engine> {
-    Ok(match snapshot {
-        Some(dir) => Engine::new(&obscore::Snapshot::open(dir)?).await?,
-        None => Engine::demo().await?,
-    })
+/// The engine over `--snapshot DIR` (or the demo snapshot) and `--table` tables.
+async fn engine(snapshot: Option<&std::path::Path>, tables: &[String]) -> Result<Engine> {
+    let tables = tables
+        .iter()
+        .map(|t| {
+            let (name, path) = t
+                .split_once('=')
+                .with_context(|| format!("--table takes SCHEMA.NAME=PATH, got `{t}`"))?;
+            Ok((name.to_string(), std::path::PathBuf::from(path)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Engine::open(snapshot, &tables).await?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -28,7 +34,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
     let (text, origin) = args.query.read()?;
     runtime()?.block_on(async {
-        let engine = engine(args.snapshot.as_deref()).await?;
+        let engine = engine(args.snapshot.as_deref(), &args.tables).await?;
         match engine.explain(&text, args.analyze).await {
             Ok(plans) => {
                 println!("{plans}");
@@ -81,15 +87,8 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
     if format == Format::Parquet && args.output.is_none() {
         bail!("--format parquet needs -o FILE");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime.block_on(async {
-        let engine = match &args.snapshot {
-            Some(dir) => Engine::new(&obscore::Snapshot::open(dir)?).await,
-            None => Engine::demo().await,
-        }?;
+    runtime()?.block_on(async {
+        let engine = engine(args.snapshot.as_deref(), &args.tables).await?;
         let result = match engine.query(&text).await {
             Ok(r) => r,
             Err(EngineError::Query(diagnostics)) => {

@@ -64,3 +64,70 @@ fn query_formats_maxrec_and_errors() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--> <query>:1:"));
     std::fs::remove_dir_all(&cache).ok();
 }
+
+#[test]
+fn more_tables_with_table_flag() {
+    use std::sync::Arc;
+    let cache = std::env::temp_dir().join(format!("adql-cli-tables-{}", std::process::id()));
+    std::fs::create_dir_all(&cache).unwrap();
+    let path = cache.join("stars.parquet");
+    let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("name", arrow::datatypes::DataType::Utf8, false),
+        arrow::datatypes::Field::new("ra", arrow::datatypes::DataType::Float64, false),
+        arrow::datatypes::Field::new("dec", arrow::datatypes::DataType::Float64, false),
+    ]));
+    let batch = arrow::array::RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(arrow::array::StringArray::from(vec!["Vega", "Sirius"])),
+            Arc::new(arrow::array::Float64Array::from(vec![279.23, 101.29])),
+            Arc::new(arrow::array::Float64Array::from(vec![38.78, -16.72])),
+        ],
+    )
+    .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let table = format!("my.stars={}", path.display());
+    let out = adql(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--table",
+            &table,
+            "SELECT name FROM my.stars WHERE dec < 0",
+        ],
+        &cache,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "name\nSirius\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = adql(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--table",
+            &table,
+            "SELECT table_name FROM tap_schema.tables WHERE schema_name = 'my'",
+        ],
+        &cache,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "table_name\nmy.stars\n"
+    );
+    let explain = adql(&["explain", "--analyze", "SELECT obs_id FROM ivoa.ObsCore WHERE CONTAINS(POINT('ICRS', s_ra, s_dec), CIRCLE('ICRS', 55.7, -32.3, 0.2)) = 1"], &cache);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    assert!(
+        text.contains("_healpix") && text.contains("row_groups_pruned"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&cache).ok();
+}

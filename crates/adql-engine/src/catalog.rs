@@ -41,6 +41,65 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Registers `path` — a snapshot directory or a Parquet file — as `schema.name`.
+    pub async fn add_table(
+        &mut self,
+        ctx: &SessionContext,
+        qualified: &str,
+        path: &std::path::Path,
+    ) -> Result<()> {
+        let (schema, name) = qualified.split_once('.').ok_or_else(|| {
+            EngineError::at(
+                "bad-table-name",
+                format!("--table takes SCHEMA.NAME=PATH, got `{qualified}`"),
+                adql_syntax::Span::default(),
+            )
+        })?;
+        if path.is_dir() {
+            let mut snapshot = Snapshot::open(path)?;
+            snapshot.manifest.table.schema = schema.into();
+            snapshot.manifest.table.name = name.into();
+            return self.add_snapshot(ctx, &snapshot).await;
+        }
+        let internal = format!("t{}", self.tables.len());
+        ctx.register_parquet(
+            &internal,
+            path.display().to_string().as_str(),
+            ParquetReadOptions::default(),
+        )
+        .await?;
+        let provider = ctx.table_provider(internal.as_str()).await?;
+        let mut columns = Vec::new();
+        for field in provider.schema().fields() {
+            let Some(column_type) = obscore::model::ColumnType::from_arrow(field.data_type())
+            else {
+                continue;
+            };
+            columns.push(obscore::model::ColumnDef {
+                name: field.name().clone(),
+                column_type,
+                unit: None,
+                ucd: None,
+                utype: None,
+                xtype: None,
+                description: String::new(),
+                max_length: None,
+                principal: true,
+                indexed: false,
+                standard: false,
+                not_null: false,
+            });
+        }
+        let meta = TableMeta {
+            schema: schema.into(),
+            name: name.into(),
+            description: format!("{}", path.display()),
+            columns,
+        };
+        self.tables.push(TableEntry { meta, provider });
+        Ok(())
+    }
+
     /// Registers an in-memory table (TAP_SCHEMA).
     pub fn add_memory(&mut self, meta: TableMeta, batch: arrow::array::RecordBatch) -> Result<()> {
         let provider = MemTable::try_new(batch.schema(), vec![vec![batch]])?;

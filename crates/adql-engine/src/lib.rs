@@ -49,9 +49,21 @@ pub struct QueryResult {
 impl Engine {
     /// A session over `ivoa.ObsCore` from `snapshot`, plus TAP_SCHEMA.
     pub async fn new(snapshot: &Snapshot) -> Result<Engine> {
+        Engine::with_tables(snapshot, &[]).await
+    }
+
+    /// A session over `snapshot` and more tables: (`schema.name`, snapshot
+    /// directory or Parquet file), plus TAP_SCHEMA describing them all.
+    pub async fn with_tables(
+        snapshot: &Snapshot,
+        tables: &[(String, std::path::PathBuf)],
+    ) -> Result<Engine> {
         let ctx = SessionContext::new();
         let mut catalogue = Catalogue::default();
         catalogue.add_snapshot(&ctx, snapshot).await?;
+        for (name, path) in tables {
+            catalogue.add_table(&ctx, name, path).await?;
+        }
         catalogue.add_tap_schema()?;
         Ok(Engine {
             ctx,
@@ -64,6 +76,18 @@ impl Engine {
     pub async fn demo() -> Result<Engine> {
         let snapshot = obscore::demo::demo_snapshot()?;
         Engine::new(&snapshot).await
+    }
+
+    /// The snapshot at `dir`, or the demo snapshot, with more tables.
+    pub async fn open(
+        dir: Option<&std::path::Path>,
+        tables: &[(String, std::path::PathBuf)],
+    ) -> Result<Engine> {
+        let snapshot = match dir {
+            Some(d) => Snapshot::open(d)?,
+            None => obscore::demo::demo_snapshot()?,
+        };
+        Engine::with_tables(&snapshot, tables).await
     }
 
     /// The catalogue.
