@@ -109,10 +109,18 @@ impl Planner<'_> {
             Ast::Cast { expr, target, span } => {
                 let to = cast_type(*target)
                     .ok_or_else(|| EngineError::unsupported("CAST to a geometry type", *span))?;
-                Expr::Cast(datafusion::logical_expr::Cast::new(
-                    Box::new(self.expr(expr, scope, schema)?),
-                    to,
-                ))
+                let value = self.expr(expr, scope, schema)?;
+                // PostgreSQL rounds a floating value cast to an integer; Arrow truncates.
+                let floating = value
+                    .get_type(schema)
+                    .map(|t| t.is_floating())
+                    .unwrap_or(false);
+                let value = if floating && to.is_integer() {
+                    datafusion::functions::math::expr_fn::round(vec![value])
+                } else {
+                    value
+                };
+                Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(value), to))
             }
             Ast::Case(c) => {
                 let operand = c
