@@ -45,6 +45,14 @@ const CASES: &[(&str, &str, bool)] = &[
      "SELECT COUNT(*), SUM(CASE WHEN calib_level = 3 THEN 1 ELSE 0 END), MAX(COALESCE(lsst_visit, -1)), MIN(CAST(s_ra AS INTEGER)) FROM obscore", false),
     ("SELECT COUNT(*) FROM ivoa.ObsCore WHERE lsst_band ILIKE 'I' AND t_min BETWEEN 59600 AND 60000",
      "SELECT COUNT(*) FROM obscore WHERE lsst_band ILIKE 'I' AND t_min BETWEEN 59600 AND 60000", false),
+    ("SELECT TOP 50 c.obs_id, d.access_url FROM ivoa.ObsCore AS c JOIN ivoa.ObsCore AS d ON c.lsst_visit = d.lsst_visit AND c.lsst_detector = d.lsst_detector WHERE c.dataproduct_subtype = 'lsst.calexp' AND d.dataproduct_subtype = 'lsst.raw' ORDER BY c.obs_id, d.access_url",
+     "SELECT c.obs_id, d.access_url FROM obscore AS c JOIN obscore AS d ON c.lsst_visit = d.lsst_visit AND c.lsst_detector = d.lsst_detector WHERE c.dataproduct_subtype = 'lsst.calexp' AND d.dataproduct_subtype = 'lsst.raw' ORDER BY c.obs_id, d.access_url LIMIT 50", true),
+    ("SELECT a.dataproduct_subtype, COUNT(*) FROM ivoa.ObsCore AS a JOIN ivoa.ObsCore AS b USING (obs_id) WHERE b.calib_level = 1 GROUP BY a.dataproduct_subtype",
+     "SELECT a.dataproduct_subtype, COUNT(*) FROM obscore AS a JOIN obscore AS b USING (obs_id) WHERE b.calib_level = 1 GROUP BY a.dataproduct_subtype", false),
+    ("SELECT COUNT(*), COUNT(d.obs_id) FROM ivoa.ObsCore AS c LEFT OUTER JOIN ivoa.ObsCore AS d ON c.obs_id = d.obs_id AND d.calib_level = 3 WHERE c.calib_level = 2",
+     "SELECT COUNT(*), COUNT(d.obs_id) FROM obscore AS c LEFT OUTER JOIN obscore AS d ON c.obs_id = d.obs_id AND d.calib_level = 3 WHERE c.calib_level = 2", false),
+    ("SELECT p.lsst_band, COUNT(*) FROM ivoa.ObsCore AS p, ivoa.ObsCore AS q WHERE p.obs_id = 'DC2-4431-17' AND q.obs_id = 'DC2-4431-16' AND p.lsst_band = q.lsst_band GROUP BY p.lsst_band",
+     "SELECT p.lsst_band, COUNT(*) FROM obscore AS p, obscore AS q WHERE p.obs_id = 'DC2-4431-17' AND q.obs_id = 'DC2-4431-16' AND p.lsst_band = q.lsst_band GROUP BY p.lsst_band", false),
 ];
 
 fn cell(a: &dyn Array, i: usize) -> Value {

@@ -152,10 +152,14 @@ async fn bad_queries_say_where() {
             "is not one",
         ),
         (
-            "SELECT a.s_ra FROM ivoa.ObsCore AS a JOIN ivoa.ObsCore AS b ON a.obs_id = b.obs_id",
+            "SELECT obs_id FROM ivoa.ObsCore UNION SELECT obs_id FROM ivoa.ObsCore",
             "does not run it yet",
         ),
         ("SELECT s_ra FROM ivoa.ObsCore LIMIT 3", "TOP"),
+        (
+            "SELECT obs_id FROM ivoa.ObsCore AS a JOIN ivoa.ObsCore AS b ON a.obs_id = b.obs_id",
+            "obs_id is a column of several tables in FROM: qualify it (a, b)",
+        ),
     ] {
         let err = match engine.query(q).await {
             Ok(_) => panic!("{q} should fail"),

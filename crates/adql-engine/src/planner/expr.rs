@@ -151,70 +151,88 @@ impl Planner<'_> {
         })
     }
 
-    /// A column reference: `col`, `t.col`, `schema.t.col`.
+    /// A column reference: `col`, `t.col`, `schema.t.col`, resolved over every
+    /// table in FROM.
     fn column(&self, name: &adql_syntax::ast::ObjectName, scope: &Scope<'_>) -> Result<Expr> {
         let (column, qualifier) = name.parts.split_last().expect("a name has parts");
-        if !qualifier.is_empty() {
-            let q: Vec<&str> = qualifier.iter().map(|p| p.value.as_str()).collect();
-            let written = q.join(".");
-            let known = scope.qualifiers.iter().any(|s| {
-                let parts: Vec<&str> = s.split('.').collect();
-                parts.len() >= q.len()
-                    && parts[parts.len() - q.len()..]
-                        .iter()
-                        .zip(qualifier)
-                        .all(|(p, ident)| ident.matches(p))
-            });
-            if !known {
+        let tables: Vec<&super::relation::TableScope<'_>> = if qualifier.is_empty() {
+            scope.tables.iter().collect()
+        } else {
+            let t: Vec<_> = scope
+                .tables
+                .iter()
+                .filter(|t| t.is_named(qualifier))
+                .collect();
+            if t.is_empty() {
+                let written = qualifier
+                    .iter()
+                    .map(|p| p.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let known = scope
+                    .tables
+                    .iter()
+                    .map(|t| t.qualifiers[0].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 return Err(EngineError::at(
                     "unknown-table",
-                    format!(
-                        "{written} is not a table in FROM (that is {})",
-                        scope.qualifiers[0]
-                    ),
+                    format!("{written} is not a table in FROM (those are {known})"),
                     name.span,
                 ));
             }
+            t
+        };
+        let mut found: Vec<(&super::relation::TableScope<'_>, &str)> = Vec::new();
+        for t in &tables {
+            for c in &t.entry.meta.columns {
+                if column.matches(&c.name) {
+                    found.push((t, c.name.as_str()));
+                }
+            }
         }
-        let found: Vec<&str> = scope
-            .entry
-            .meta
-            .columns
-            .iter()
-            .map(|c| c.name.as_str())
-            .filter(|c| column.matches(c))
-            .collect();
+        // A column merged by USING or NATURAL is the left table's.
+        if found.len() > 1 && qualifier.is_empty() {
+            found.retain(|(t, c)| !t.merged.iter().any(|m| m == c));
+        }
         match found.as_slice() {
-            [one] => Ok(col(Column::new(Some(scope.alias.as_str()), *one))),
+            [(t, one)] => Ok(col(Column::new(Some(t.alias.as_str()), *one))),
             [] => {
-                let names = scope.entry.meta.columns.iter().map(|c| c.name.as_str());
+                let names: Vec<&str> = tables
+                    .iter()
+                    .flat_map(|t| t.entry.meta.columns.iter().map(|c| c.name.as_str()))
+                    .collect();
+                let where_ = tables
+                    .iter()
+                    .map(|t| t.entry.meta.qualified_name())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let mut diag = adql_syntax::Diagnostic::error(
                     "unknown-column",
-                    format!(
-                        "{} has no column {}",
-                        scope.entry.meta.qualified_name(),
-                        column.value
-                    ),
+                    format!("{where_} has no column {}", column.value),
                     column.span,
                 );
-                if let Some(s) = adql_syntax::functions::closest(&column.value, names) {
+                if let Some(s) =
+                    adql_syntax::functions::closest(&column.value, names.iter().copied())
+                {
                     diag = diag.with_fix(format!("did you mean {s}?"), column.span, s);
                 }
-                if column.delimited
-                    && scope
-                        .entry
-                        .meta
-                        .columns
-                        .iter()
-                        .any(|c| c.name.eq_ignore_ascii_case(&column.value))
-                {
+                if column.delimited && names.iter().any(|c| c.eq_ignore_ascii_case(&column.value)) {
                     diag = diag.with_note("delimited identifiers are case-sensitive");
                 }
                 Err(EngineError::Query(vec![diag]))
             }
             _ => Err(EngineError::at(
                 "ambiguous-column",
-                format!("{} names several columns", column.value),
+                format!(
+                    "{} is a column of several tables in FROM: qualify it ({})",
+                    column.value,
+                    found
+                        .iter()
+                        .map(|(t, _)| t.qualifiers[0].as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 column.span,
             )),
         }

@@ -20,7 +20,7 @@ use adql_syntax::functions::Builtin;
 use datafusion::common::Column;
 use datafusion::logical_expr::{col, lit, Expr};
 
-use super::relation::Scope;
+use super::relation::{Scope, TableScope};
 use super::Planner;
 use crate::error::Result;
 
@@ -31,6 +31,10 @@ impl Planner<'_> {
     /// Pruning conditions implied by the top-level conjuncts of `condition`.
     pub(crate) fn pruning(&self, condition: &Ast, scope: &Scope<'_>) -> Result<Vec<Expr>> {
         let mut out = Vec::new();
+        // Pruning applies to single-table queries: the shapes name its columns.
+        let Some(scope) = scope.single() else {
+            return Ok(out);
+        };
         let mut stack = vec![condition];
         while let Some(e) = stack.pop() {
             match e.unnested() {
@@ -57,7 +61,7 @@ impl Planner<'_> {
         op: BinaryOp,
         left: &Ast,
         right: &Ast,
-        scope: &Scope<'_>,
+        scope: &TableScope<'_>,
     ) -> Result<Vec<Expr>> {
         // `f(...) = 1` or `1 = f(...)`.
         let call = match (op, is_one(left), is_one(right)) {
@@ -106,7 +110,12 @@ impl Planner<'_> {
     }
 
     /// `DISTANCE(POINT(ra, dec), <constant point>) < r`, either point first.
-    fn prune_distance(&self, small: &Ast, large: &Ast, scope: &Scope<'_>) -> Result<Vec<Expr>> {
+    fn prune_distance(
+        &self,
+        small: &Ast,
+        large: &Ast,
+        scope: &TableScope<'_>,
+    ) -> Result<Vec<Expr>> {
         let Ast::Function(f) = small.unnested() else {
             return Ok(Vec::new());
         };
@@ -132,7 +141,13 @@ impl Planner<'_> {
 
     /// RA/Dec bounds of `shape` on the point's columns, and its HEALPix covering
     /// when the point is the sort key's (s_ra, s_dec).
-    fn point_in_bounds(&self, ra: &str, dec: &str, shape: &Region, scope: &Scope<'_>) -> Vec<Expr> {
+    fn point_in_bounds(
+        &self,
+        ra: &str,
+        dec: &str,
+        shape: &Region,
+        scope: &TableScope<'_>,
+    ) -> Vec<Expr> {
         let b = bounds(shape);
         let column = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
         let mut out = vec![column(dec).between(lit(b.dec_min), lit(b.dec_max))];
@@ -168,7 +183,7 @@ fn number(e: &Ast) -> Option<f64> {
 }
 
 /// The (ra, dec) column names of `POINT([cs,] ra, dec)` over the FROM table.
-fn point_columns(e: &Ast, scope: &Scope<'_>) -> Option<(String, String)> {
+fn point_columns(e: &Ast, scope: &TableScope<'_>) -> Option<(String, String)> {
     let Ast::Geometry(g) = e.unnested() else {
         return None;
     };
@@ -192,14 +207,14 @@ fn point_columns(e: &Ast, scope: &Scope<'_>) -> Option<(String, String)> {
 }
 
 /// `s_region` of a snapshot that has the hidden bounds columns.
-fn region_column(e: &Ast, scope: &Scope<'_>) -> Option<()> {
+fn region_column(e: &Ast, scope: &TableScope<'_>) -> Option<()> {
     let Ast::Column(n) = e.unnested() else {
         return None;
     };
     (n.parts.last()?.matches("s_region") && has_hidden(scope)).then_some(())
 }
 
-fn has_hidden(scope: &Scope<'_>) -> bool {
+fn has_hidden(scope: &TableScope<'_>) -> bool {
     scope
         .entry
         .provider
@@ -282,7 +297,7 @@ fn healpix_ranges(shape: &Region, column: Expr) -> Option<Expr> {
 }
 
 /// A point inside the hidden bounds of `s_region` (RA ranges may wrap).
-fn point_in_region_bounds(ra: f64, dec: f64, scope: &Scope<'_>) -> Expr {
+fn point_in_region_bounds(ra: f64, dec: f64, scope: &TableScope<'_>) -> Expr {
     let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
     let (lo, hi) = (c("_region_ra_min"), c("_region_ra_max"));
     let plain = lo
@@ -301,7 +316,7 @@ fn point_in_region_bounds(ra: f64, dec: f64, scope: &Scope<'_>) -> Expr {
 }
 
 /// The shape's Dec band overlapping the hidden Dec bounds of `s_region`.
-fn dec_overlap(b: &SkyBounds, scope: &Scope<'_>) -> Expr {
+fn dec_overlap(b: &SkyBounds, scope: &TableScope<'_>) -> Expr {
     let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
     c("_region_dec_max")
         .gt_eq(lit(b.dec_min))

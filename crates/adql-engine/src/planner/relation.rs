@@ -1,32 +1,82 @@
-//! FROM: a table with an optional correlation name.
+//! FROM: tables with correlation names, comma lists (cross joins), and joins:
+//! `[INNER]`, `LEFT|RIGHT|FULL [OUTER]` with `ON`, `USING`, `NATURAL`, or no
+//! condition; parenthesised joins.
 
-use adql_syntax::ast::TableRef;
+use adql_syntax::ast::{JoinConstraint, JoinKind, TableRef};
+use datafusion::common::Column;
 use datafusion::datasource::provider_as_source;
-use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::logical_expr::{JoinType, LogicalPlanBuilder};
 
 use super::Planner;
 use crate::catalog::TableEntry;
 use crate::error::{EngineError, Result};
 
-/// A table in scope: its entry and the name columns are qualified with.
-pub(crate) struct Scope<'c> {
+/// One table in scope.
+pub(crate) struct TableScope<'c> {
     pub entry: &'c TableEntry,
+    /// The name its columns are qualified with in the plan.
     pub alias: String,
-    /// Names a query may use to qualify columns: the alias, or the table name.
+    /// Names a query may use to qualify its columns: the alias, or the table name.
     pub qualifiers: Vec<String>,
+    /// Columns a USING or NATURAL join merged into the left table's: not
+    /// repeated by `*`, not ambiguous by name.
+    pub merged: Vec<String>,
+}
+
+/// The tables a query's expressions see.
+pub(crate) struct Scope<'c> {
+    pub tables: Vec<TableScope<'c>>,
+}
+
+impl<'c> Scope<'c> {
+    /// The one table, when FROM has exactly one.
+    pub fn single(&self) -> Option<&TableScope<'c>> {
+        match self.tables.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+}
+
+impl TableScope<'_> {
+    /// True if `qualifier` (one, two or three name parts) names this table.
+    pub fn is_named(&self, qualifier: &[adql_syntax::ast::Ident]) -> bool {
+        self.qualifiers.iter().any(|s| {
+            let parts: Vec<&str> = s.split('.').collect();
+            parts.len() >= qualifier.len()
+                && parts[parts.len() - qualifier.len()..]
+                    .iter()
+                    .zip(qualifier)
+                    .all(|(p, ident)| ident.matches(p))
+        })
+    }
+}
+
+fn join_type(kind: JoinKind) -> JoinType {
+    match kind {
+        JoinKind::Inner => JoinType::Inner,
+        JoinKind::LeftOuter => JoinType::Left,
+        JoinKind::RightOuter => JoinType::Right,
+        JoinKind::FullOuter => JoinType::Full,
+    }
 }
 
 impl<'c> Planner<'c> {
-    /// The scan of the FROM list.
+    /// The plan of the FROM list.
     pub(crate) fn relation(&self, from: &[TableRef]) -> Result<(LogicalPlanBuilder, Scope<'c>)> {
-        let [single] = from else {
-            let span = from[1].span();
-            return Err(EngineError::unsupported(
-                "a FROM list of several tables (a join)",
-                span,
-            ));
-        };
-        match single {
+        let mut parts = from.iter();
+        let first = parts.next().expect("FROM has a table");
+        let (mut builder, mut scope) = self.table_ref(first)?;
+        for next in parts {
+            let (right, right_scope) = self.table_ref(next)?;
+            builder = builder.cross_join(right.build()?)?;
+            scope.tables.extend(right_scope.tables);
+        }
+        Ok((builder, scope))
+    }
+
+    fn table_ref(&self, table: &TableRef) -> Result<(LogicalPlanBuilder, Scope<'c>)> {
+        match table {
             TableRef::Table { name, alias, .. } => {
                 let entry = self.catalogue.resolve(name)?;
                 let alias_name = alias
@@ -42,22 +92,106 @@ impl<'c> Planner<'c> {
                     Some(a) => vec![a.value.clone()],
                     None => vec![entry.meta.name.clone(), entry.meta.qualified_name()],
                 };
+                let scope = TableScope {
+                    entry,
+                    alias: alias_name,
+                    qualifiers,
+                    merged: Vec::new(),
+                };
                 Ok((
                     builder,
                     Scope {
-                        entry,
-                        alias: alias_name,
-                        qualifiers,
+                        tables: vec![scope],
                     },
                 ))
             }
-            TableRef::Join(join) => Err(EngineError::unsupported("JOIN", join.span)),
+            TableRef::Nested { inner, .. } => self.table_ref(inner),
             TableRef::Derived { span, .. } => {
                 Err(EngineError::unsupported("a subquery in FROM", *span))
             }
-            TableRef::Nested { span, .. } => {
-                Err(EngineError::unsupported("a parenthesised join", *span))
+            TableRef::Join(join) => {
+                let (left, mut scope) = self.table_ref(&join.left)?;
+                let (right, right_scope) = self.table_ref(&join.right)?;
+                let right_plan = right.build()?;
+                let kind = join_type(join.kind);
+                let using: Option<Vec<String>> = match (&join.constraint, join.natural) {
+                    (_, true) => {
+                        let names: Vec<String> = public_columns(&scope)
+                            .into_iter()
+                            .filter(|n| {
+                                public_columns(&right_scope)
+                                    .iter()
+                                    .any(|m| m.eq_ignore_ascii_case(n))
+                            })
+                            .collect();
+                        Some(names)
+                    }
+                    (JoinConstraint::Using(columns), false) => Some(
+                        columns
+                            .iter()
+                            .map(|c| {
+                                let left_name = column_named(&scope, c);
+                                let right_name = column_named(&right_scope, c);
+                                match (left_name, right_name) {
+                                    (Some(l), Some(_)) => Ok(l),
+                                    _ => Err(EngineError::at(
+                                        "unknown-column",
+                                        format!(
+                                            "USING ({}) names a column both tables must have",
+                                            c.value
+                                        ),
+                                        c.span,
+                                    )),
+                                }
+                            })
+                            .collect::<Result<Vec<_>>>()?,
+                    ),
+                    _ => None,
+                };
+                let builder = match (&join.constraint, using) {
+                    (_, Some(names)) if names.is_empty() => left.cross_join(right_plan)?,
+                    (_, Some(names)) => {
+                        let columns: Vec<Column> = names
+                            .iter()
+                            .map(|n| Column::from_name(n.as_str()))
+                            .collect();
+                        let mut right_scope = right_scope;
+                        for t in &mut right_scope.tables {
+                            t.merged.extend(names.iter().cloned());
+                        }
+                        let b = left.join_using(right_plan, kind, columns)?;
+                        scope.tables.extend(right_scope.tables);
+                        return Ok((b, scope));
+                    }
+                    (JoinConstraint::On(condition), None) => {
+                        let mut joined = scope;
+                        joined.tables.extend(right_scope.tables);
+                        let schema = left.schema().join(right_plan.schema())?;
+                        let on = self.expr(condition, &joined, &schema)?;
+                        return Ok((left.join_on(right_plan, kind, vec![on])?, joined));
+                    }
+                    _ => left.cross_join(right_plan)?,
+                };
+                scope.tables.extend(right_scope.tables);
+                Ok((builder, scope))
             }
         }
     }
+}
+
+fn public_columns(scope: &Scope<'_>) -> Vec<String> {
+    scope
+        .tables
+        .iter()
+        .flat_map(|t| t.entry.meta.columns.iter().map(|c| c.name.clone()))
+        .collect()
+}
+
+fn column_named(scope: &Scope<'_>, ident: &adql_syntax::ast::Ident) -> Option<String> {
+    scope
+        .tables
+        .iter()
+        .flat_map(|t| t.entry.meta.columns.iter())
+        .find(|c| ident.matches(&c.name))
+        .map(|c| c.name.clone())
 }

@@ -12,7 +12,7 @@ use datafusion::logical_expr::utils::find_aggregate_exprs;
 use datafusion::logical_expr::{col, Expr, SortExpr};
 use obscore::model::ColumnDef;
 
-use super::relation::Scope;
+use super::relation::{Scope, TableScope};
 use super::{PlannedQuery, Planner};
 use crate::error::{EngineError, Result};
 
@@ -37,29 +37,33 @@ impl Planner<'_> {
         let mut items: Vec<(Expr, String, Option<ColumnDef>)> = Vec::new();
         for item in &select.items {
             match item {
-                SelectItem::Wildcard { .. } => items.extend(all_columns(&scope)),
+                SelectItem::Wildcard { .. } => {
+                    for t in &scope.tables {
+                        items.extend(table_columns(t, true));
+                    }
+                }
                 SelectItem::QualifiedWildcard { qualifier, span } => {
-                    let name = qualifier.parts.last().expect("a name");
-                    if !scope
-                        .qualifiers
+                    let tables: Vec<_> = scope
+                        .tables
                         .iter()
-                        .any(|q| name.matches(q) || q.ends_with(&format!(".{}", name.value)))
-                    {
+                        .filter(|t| t.is_named(&qualifier.parts))
+                        .collect();
+                    if tables.is_empty() {
+                        let written = qualifier
+                            .parts
+                            .iter()
+                            .map(|p| p.value.clone())
+                            .collect::<Vec<_>>()
+                            .join(".");
                         return Err(EngineError::at(
                             "unknown-table",
-                            format!(
-                                "{} is not a table in FROM",
-                                qualifier
-                                    .parts
-                                    .iter()
-                                    .map(|p| p.value.clone())
-                                    .collect::<Vec<_>>()
-                                    .join(".")
-                            ),
+                            format!("{written} is not a table in FROM"),
                             *span,
                         ));
                     }
-                    items.extend(all_columns(&scope));
+                    for t in tables {
+                        items.extend(table_columns(t, false));
+                    }
                 }
                 SelectItem::Expr { expr, alias, .. } => {
                     let lowered = self.expr(expr, &scope, &input)?;
@@ -177,10 +181,9 @@ impl Planner<'_> {
         };
         let last = name.parts.last()?;
         scope
-            .entry
-            .meta
-            .columns
+            .tables
             .iter()
+            .flat_map(|t| t.entry.meta.columns.iter())
             .find(|c| last.matches(&c.name))
             .cloned()
     }
@@ -192,15 +195,16 @@ enum SortTarget {
     Input(Expr),
 }
 
-fn all_columns(scope: &Scope<'_>) -> Vec<(Expr, String, Option<ColumnDef>)> {
-    scope
-        .entry
+/// A table's public columns; `*` skips those a USING or NATURAL join merged.
+fn table_columns(t: &TableScope<'_>, skip_merged: bool) -> Vec<(Expr, String, Option<ColumnDef>)> {
+    t.entry
         .meta
         .columns
         .iter()
+        .filter(|c| !(skip_merged && t.merged.contains(&c.name)))
         .map(|c| {
             (
-                col(Column::new(Some(scope.alias.as_str()), c.name.as_str())),
+                col(Column::new(Some(t.alias.as_str()), c.name.as_str())),
                 c.name.clone(),
                 Some(c.clone()),
             )
@@ -249,10 +253,9 @@ fn alias_target(
         return None;
     };
     if scope
-        .entry
-        .meta
-        .columns
+        .tables
         .iter()
+        .flat_map(|t| t.entry.meta.columns.iter())
         .any(|c| part.matches(&c.name))
     {
         return None;
