@@ -15,7 +15,7 @@ use crate::error::{EngineError, Result};
 
 impl Planner<'_> {
     /// Lowers an expression over the FROM table.
-    pub(crate) fn expr(&self, e: &Ast, scope: &Scope<'_>, schema: &DFSchema) -> Result<Expr> {
+    pub(crate) fn expr(&self, e: &Ast, scope: &Scope, schema: &DFSchema) -> Result<Expr> {
         Ok(match e {
             Ast::Column(name) => self.column(name, scope)?,
             Ast::Literal(l) => literal(&l.value, l.span)?,
@@ -153,9 +153,9 @@ impl Planner<'_> {
 
     /// A column reference: `col`, `t.col`, `schema.t.col`, resolved over every
     /// table in FROM.
-    fn column(&self, name: &adql_syntax::ast::ObjectName, scope: &Scope<'_>) -> Result<Expr> {
+    fn column(&self, name: &adql_syntax::ast::ObjectName, scope: &Scope) -> Result<Expr> {
         let (column, qualifier) = name.parts.split_last().expect("a name has parts");
-        let tables: Vec<&super::relation::TableScope<'_>> = if qualifier.is_empty() {
+        let tables: Vec<&super::relation::TableScope> = if qualifier.is_empty() {
             scope.tables.iter().collect()
         } else {
             let t: Vec<_> = scope
@@ -183,9 +183,9 @@ impl Planner<'_> {
             }
             t
         };
-        let mut found: Vec<(&super::relation::TableScope<'_>, &str)> = Vec::new();
+        let mut found: Vec<(&super::relation::TableScope, &str)> = Vec::new();
         for t in &tables {
-            for c in &t.entry.meta.columns {
+            for c in &t.meta.columns {
                 if column.matches(&c.name) {
                     found.push((t, c.name.as_str()));
                 }
@@ -200,11 +200,11 @@ impl Planner<'_> {
             [] => {
                 let names: Vec<&str> = tables
                     .iter()
-                    .flat_map(|t| t.entry.meta.columns.iter().map(|c| c.name.as_str()))
+                    .flat_map(|t| t.meta.columns.iter().map(|c| c.name.as_str()))
                     .collect();
                 let where_ = tables
                     .iter()
-                    .map(|t| t.entry.meta.qualified_name())
+                    .map(|t| t.meta.qualified_name())
                     .collect::<Vec<_>>()
                     .join(", ");
                 let mut diag = adql_syntax::Diagnostic::error(

@@ -24,7 +24,7 @@ impl Planner<'_> {
     pub(crate) fn function(
         &self,
         f: &FunctionCall,
-        scope: &Scope<'_>,
+        scope: &Scope,
         schema: &DFSchema,
     ) -> Result<Expr> {
         let mut args = Vec::with_capacity(f.args.len());
@@ -111,7 +111,7 @@ impl Planner<'_> {
     pub(crate) fn aggregate(
         &self,
         a: &Aggregate,
-        scope: &Scope<'_>,
+        scope: &Scope,
         schema: &DFSchema,
     ) -> Result<Expr> {
         let Some(arg) = &a.arg else {
@@ -136,7 +136,7 @@ impl Planner<'_> {
     pub(crate) fn geometry(
         &self,
         g: &GeometryCall,
-        scope: &Scope<'_>,
+        scope: &Scope,
         schema: &DFSchema,
     ) -> Result<Expr> {
         let frame = match &g.coord_sys {

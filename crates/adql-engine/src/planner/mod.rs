@@ -28,15 +28,20 @@ pub struct PlannedQuery {
     pub columns: Vec<Option<ColumnDef>>,
 }
 
-/// The planner context: the catalogue queries resolve names against.
+/// The planner context: the catalogue queries resolve names against, and the
+/// common table expressions of the query being planned.
 pub struct Planner<'c> {
     catalogue: &'c Catalogue,
+    ctes: std::cell::RefCell<Vec<(String, PlannedQuery)>>,
 }
 
 impl<'c> Planner<'c> {
     /// A planner over `catalogue`.
     pub fn new(catalogue: &'c Catalogue) -> Planner<'c> {
-        Planner { catalogue }
+        Planner {
+            catalogue,
+            ctes: std::cell::RefCell::new(Vec::new()),
+        }
     }
 
     /// Lowers a parsed (and checked) query.

@@ -29,7 +29,7 @@ const MAX_RANGES: usize = 24;
 
 impl Planner<'_> {
     /// Pruning conditions implied by the top-level conjuncts of `condition`.
-    pub(crate) fn pruning(&self, condition: &Ast, scope: &Scope<'_>) -> Result<Vec<Expr>> {
+    pub(crate) fn pruning(&self, condition: &Ast, scope: &Scope) -> Result<Vec<Expr>> {
         let mut out = Vec::new();
         // Pruning applies to single-table queries: the shapes name its columns.
         let Some(scope) = scope.single() else {
@@ -61,7 +61,7 @@ impl Planner<'_> {
         op: BinaryOp,
         left: &Ast,
         right: &Ast,
-        scope: &TableScope<'_>,
+        scope: &TableScope,
     ) -> Result<Vec<Expr>> {
         // `f(...) = 1` or `1 = f(...)`.
         let call = match (op, is_one(left), is_one(right)) {
@@ -110,12 +110,7 @@ impl Planner<'_> {
     }
 
     /// `DISTANCE(POINT(ra, dec), <constant point>) < r`, either point first.
-    fn prune_distance(
-        &self,
-        small: &Ast,
-        large: &Ast,
-        scope: &TableScope<'_>,
-    ) -> Result<Vec<Expr>> {
+    fn prune_distance(&self, small: &Ast, large: &Ast, scope: &TableScope) -> Result<Vec<Expr>> {
         let Ast::Function(f) = small.unnested() else {
             return Ok(Vec::new());
         };
@@ -146,7 +141,7 @@ impl Planner<'_> {
         ra: &str,
         dec: &str,
         shape: &Region,
-        scope: &TableScope<'_>,
+        scope: &TableScope,
     ) -> Vec<Expr> {
         let b = bounds(shape);
         let column = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
@@ -183,7 +178,7 @@ fn number(e: &Ast) -> Option<f64> {
 }
 
 /// The (ra, dec) column names of `POINT([cs,] ra, dec)` over the FROM table.
-fn point_columns(e: &Ast, scope: &TableScope<'_>) -> Option<(String, String)> {
+fn point_columns(e: &Ast, scope: &TableScope) -> Option<(String, String)> {
     let Ast::Geometry(g) = e.unnested() else {
         return None;
     };
@@ -196,7 +191,6 @@ fn point_columns(e: &Ast, scope: &TableScope<'_>) -> Option<(String, String)> {
         };
         let last = n.parts.last()?;
         scope
-            .entry
             .meta
             .columns
             .iter()
@@ -207,20 +201,15 @@ fn point_columns(e: &Ast, scope: &TableScope<'_>) -> Option<(String, String)> {
 }
 
 /// `s_region` of a snapshot that has the hidden bounds columns.
-fn region_column(e: &Ast, scope: &TableScope<'_>) -> Option<()> {
+fn region_column(e: &Ast, scope: &TableScope) -> Option<()> {
     let Ast::Column(n) = e.unnested() else {
         return None;
     };
     (n.parts.last()?.matches("s_region") && has_hidden(scope)).then_some(())
 }
 
-fn has_hidden(scope: &TableScope<'_>) -> bool {
-    scope
-        .entry
-        .provider
-        .schema()
-        .field_with_name("_region_dec_min")
-        .is_ok()
+fn has_hidden(scope: &TableScope) -> bool {
+    scope.hidden
 }
 
 /// A geometry written with constants only, evaluated at plan time.
@@ -297,7 +286,7 @@ fn healpix_ranges(shape: &Region, column: Expr) -> Option<Expr> {
 }
 
 /// A point inside the hidden bounds of `s_region` (RA ranges may wrap).
-fn point_in_region_bounds(ra: f64, dec: f64, scope: &TableScope<'_>) -> Expr {
+fn point_in_region_bounds(ra: f64, dec: f64, scope: &TableScope) -> Expr {
     let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
     let (lo, hi) = (c("_region_ra_min"), c("_region_ra_max"));
     let plain = lo
@@ -316,7 +305,7 @@ fn point_in_region_bounds(ra: f64, dec: f64, scope: &TableScope<'_>) -> Expr {
 }
 
 /// The shape's Dec band overlapping the hidden Dec bounds of `s_region`.
-fn dec_overlap(b: &SkyBounds, scope: &TableScope<'_>) -> Expr {
+fn dec_overlap(b: &SkyBounds, scope: &TableScope) -> Expr {
     let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
     c("_region_dec_max")
         .gt_eq(lit(b.dec_min))

@@ -8,12 +8,14 @@ use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{JoinType, LogicalPlanBuilder};
 
 use super::Planner;
-use crate::catalog::TableEntry;
 use crate::error::{EngineError, Result};
 
-/// One table in scope.
-pub(crate) struct TableScope<'c> {
-    pub entry: &'c TableEntry,
+/// One table in scope: a catalogue table, a derived table or a CTE.
+pub(crate) struct TableScope {
+    /// Its name and public columns.
+    pub meta: obscore::snapshot::TableMeta,
+    /// True if it has the hidden pruning columns of a snapshot.
+    pub hidden: bool,
     /// The name its columns are qualified with in the plan.
     pub alias: String,
     /// Names a query may use to qualify its columns: the alias, or the table name.
@@ -24,13 +26,13 @@ pub(crate) struct TableScope<'c> {
 }
 
 /// The tables a query's expressions see.
-pub(crate) struct Scope<'c> {
-    pub tables: Vec<TableScope<'c>>,
+pub(crate) struct Scope {
+    pub tables: Vec<TableScope>,
 }
 
-impl<'c> Scope<'c> {
+impl<'c> Scope {
     /// The one table, when FROM has exactly one.
-    pub fn single(&self) -> Option<&TableScope<'c>> {
+    pub fn single(&self) -> Option<&TableScope> {
         match self.tables.as_slice() {
             [one] => Some(one),
             _ => None,
@@ -38,7 +40,7 @@ impl<'c> Scope<'c> {
     }
 }
 
-impl TableScope<'_> {
+impl TableScope {
     /// True if `qualifier` (one, two or three name parts) names this table.
     pub fn is_named(&self, qualifier: &[adql_syntax::ast::Ident]) -> bool {
         self.qualifiers.iter().any(|s| {
@@ -63,7 +65,7 @@ fn join_type(kind: JoinKind) -> JoinType {
 
 impl<'c> Planner<'c> {
     /// The plan of the FROM list.
-    pub(crate) fn relation(&self, from: &[TableRef]) -> Result<(LogicalPlanBuilder, Scope<'c>)> {
+    pub(crate) fn relation(&self, from: &[TableRef]) -> Result<(LogicalPlanBuilder, Scope)> {
         let mut parts = from.iter();
         let first = parts.next().expect("FROM has a table");
         let (mut builder, mut scope) = self.table_ref(first)?;
@@ -75,9 +77,24 @@ impl<'c> Planner<'c> {
         Ok((builder, scope))
     }
 
-    fn table_ref(&self, table: &TableRef) -> Result<(LogicalPlanBuilder, Scope<'c>)> {
+    fn table_ref(&self, table: &TableRef) -> Result<(LogicalPlanBuilder, Scope)> {
         match table {
             TableRef::Table { name, alias, .. } => {
+                if let [single] = name.parts.as_slice() {
+                    let cte = self
+                        .ctes
+                        .borrow()
+                        .iter()
+                        .find(|(n, _)| single.matches(n))
+                        .map(|c| c.1.clone());
+                    if let Some(planned) = cte {
+                        let alias_name = alias
+                            .as_ref()
+                            .map(|a| a.value.clone())
+                            .unwrap_or_else(|| single.value.clone());
+                        return derived(planned, alias_name);
+                    }
+                }
                 let entry = self.catalogue.resolve(name)?;
                 let alias_name = alias
                     .as_ref()
@@ -92,8 +109,14 @@ impl<'c> Planner<'c> {
                     Some(a) => vec![a.value.clone()],
                     None => vec![entry.meta.name.clone(), entry.meta.qualified_name()],
                 };
+                let hidden = entry
+                    .provider
+                    .schema()
+                    .field_with_name("_region_dec_min")
+                    .is_ok();
                 let scope = TableScope {
-                    entry,
+                    meta: entry.meta.clone(),
+                    hidden,
                     alias: alias_name,
                     qualifiers,
                     merged: Vec::new(),
@@ -106,8 +129,8 @@ impl<'c> Planner<'c> {
                 ))
             }
             TableRef::Nested { inner, .. } => self.table_ref(inner),
-            TableRef::Derived { span, .. } => {
-                Err(EngineError::unsupported("a subquery in FROM", *span))
+            TableRef::Derived { query, alias, .. } => {
+                derived(self.query(query)?, alias.value.clone())
             }
             TableRef::Join(join) => {
                 let (left, mut scope) = self.table_ref(&join.left)?;
@@ -179,19 +202,68 @@ impl<'c> Planner<'c> {
     }
 }
 
-fn public_columns(scope: &Scope<'_>) -> Vec<String> {
+/// A planned query as a table named `alias`.
+fn derived(planned: super::PlannedQuery, alias: String) -> Result<(LogicalPlanBuilder, Scope)> {
+    let builder = LogicalPlanBuilder::from(planned.plan).alias(alias.as_str())?;
+    let columns = builder
+        .schema()
+        .fields()
+        .iter()
+        .zip(planned.columns.iter().chain(std::iter::repeat(&None)))
+        .map(|(f, meta)| {
+            let mut def = meta.clone().unwrap_or_else(|| obscore::model::ColumnDef {
+                name: String::new(),
+                column_type: obscore::model::ColumnType::from_arrow(f.data_type())
+                    .unwrap_or(obscore::model::ColumnType::Text),
+                unit: None,
+                ucd: None,
+                utype: None,
+                xtype: None,
+                description: String::new(),
+                max_length: None,
+                principal: true,
+                indexed: false,
+                standard: false,
+                not_null: false,
+            });
+            def.name = f.name().clone();
+            def
+        })
+        .collect();
+    let meta = obscore::snapshot::TableMeta {
+        schema: String::new(),
+        name: alias.clone(),
+        description: String::new(),
+        columns,
+    };
+    let scope = TableScope {
+        meta,
+        hidden: false,
+        alias: alias.clone(),
+        qualifiers: vec![alias],
+        merged: Vec::new(),
+    };
+    Ok((
+        builder,
+        Scope {
+            tables: vec![scope],
+        },
+    ))
+}
+
+fn public_columns(scope: &Scope) -> Vec<String> {
     scope
         .tables
         .iter()
-        .flat_map(|t| t.entry.meta.columns.iter().map(|c| c.name.clone()))
+        .flat_map(|t| t.meta.columns.iter().map(|c| c.name.clone()))
         .collect()
 }
 
-fn column_named(scope: &Scope<'_>, ident: &adql_syntax::ast::Ident) -> Option<String> {
+fn column_named(scope: &Scope, ident: &adql_syntax::ast::Ident) -> Option<String> {
     scope
         .tables
         .iter()
-        .flat_map(|t| t.entry.meta.columns.iter())
+        .flat_map(|t| t.meta.columns.iter())
         .find(|c| ident.matches(&c.name))
         .map(|c| c.name.clone())
 }

@@ -175,7 +175,7 @@ impl Planner<'_> {
     }
 
     /// The catalogue column a select item is, if it is a plain column.
-    fn column_meta(&self, expr: &Ast, scope: &Scope<'_>) -> Option<ColumnDef> {
+    fn column_meta(&self, expr: &Ast, scope: &Scope) -> Option<ColumnDef> {
         let Ast::Column(name) = expr.unnested() else {
             return None;
         };
@@ -183,7 +183,7 @@ impl Planner<'_> {
         scope
             .tables
             .iter()
-            .flat_map(|t| t.entry.meta.columns.iter())
+            .flat_map(|t| t.meta.columns.iter())
             .find(|c| last.matches(&c.name))
             .cloned()
     }
@@ -196,9 +196,8 @@ enum SortTarget {
 }
 
 /// A table's public columns; `*` skips those a USING or NATURAL join merged.
-fn table_columns(t: &TableScope<'_>, skip_merged: bool) -> Vec<(Expr, String, Option<ColumnDef>)> {
-    t.entry
-        .meta
+fn table_columns(t: &TableScope, skip_merged: bool) -> Vec<(Expr, String, Option<ColumnDef>)> {
+    t.meta
         .columns
         .iter()
         .filter(|c| !(skip_merged && t.merged.contains(&c.name)))
@@ -246,7 +245,7 @@ fn unique_names(items: &mut [(Expr, String, Option<ColumnDef>)]) {
 fn alias_target(
     g: &Ast,
     items: &[(Expr, String, Option<ColumnDef>)],
-    scope: &Scope<'_>,
+    scope: &Scope,
 ) -> Option<Expr> {
     let Ast::Column(name) = g else { return None };
     let [part] = name.parts.as_slice() else {
@@ -255,7 +254,7 @@ fn alias_target(
     if scope
         .tables
         .iter()
-        .flat_map(|t| t.entry.meta.columns.iter())
+        .flat_map(|t| t.meta.columns.iter())
         .any(|c| part.matches(&c.name))
     {
         return None;
