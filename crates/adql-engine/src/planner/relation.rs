@@ -30,7 +30,7 @@ pub(crate) struct Scope {
     pub tables: Vec<TableScope>,
 }
 
-impl<'c> Scope {
+impl Scope {
     /// The one table, when FROM has exactly one.
     pub fn single(&self) -> Option<&TableScope> {
         match self.tables.as_slice() {
