@@ -60,6 +60,12 @@ struct QueryCommand {
     /// Stop after N rows and say the result overflowed.
     #[arg(long)]
     maxrec: Option<u64>,
+    /// Memory the query may hold for sorts, joins and aggregations, in MiB.
+    #[arg(long, default_value_t = 2048)]
+    memory_limit_mib: usize,
+    /// Give up after this many seconds.
+    #[arg(long)]
+    timeout: Option<u64>,
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,

@@ -11,7 +11,11 @@ use futures::StreamExt;
 use crate::{ExplainCommand, QueryCommand};
 
 /// The engine over `--snapshot DIR` (or the demo snapshot) and `--table` tables.
-async fn engine(snapshot: Option<&std::path::Path>, tables: &[String]) -> Result<Engine> {
+async fn engine(
+    snapshot: Option<&std::path::Path>,
+    tables: &[String],
+    options: &adql_engine::EngineOptions,
+) -> Result<Engine> {
     let tables = tables
         .iter()
         .map(|t| {
@@ -21,7 +25,7 @@ async fn engine(snapshot: Option<&std::path::Path>, tables: &[String]) -> Result
             Ok((name.to_string(), std::path::PathBuf::from(path)))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Engine::open(snapshot, &tables).await?)
+    Ok(Engine::open(snapshot, &tables, options).await?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -34,7 +38,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
     let (text, origin) = args.query.read()?;
     runtime()?.block_on(async {
-        let engine = engine(args.snapshot.as_deref(), &args.tables).await?;
+        let engine = engine(args.snapshot.as_deref(), &args.tables, &Default::default()).await?;
         match engine.explain(&text, args.analyze).await {
             Ok(plans) => {
                 println!("{plans}");
@@ -88,7 +92,10 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
         bail!("--format parquet needs -o FILE");
     }
     runtime()?.block_on(async {
-        let engine = engine(args.snapshot.as_deref(), &args.tables).await?;
+        let options = adql_engine::EngineOptions {
+            memory_limit: args.memory_limit_mib.saturating_mul(1024 * 1024),
+        };
+        let engine = engine(args.snapshot.as_deref(), &args.tables, &options).await?;
         let result = match engine.query(&text).await {
             Ok(r) => r,
             Err(EngineError::Query(diagnostics)) => {
@@ -105,7 +112,19 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
             None => Box::new(std::io::stdout()),
         };
         let out = std::io::BufWriter::new(out);
-        match write(result, format, out, args.maxrec).await {
+        let writing = write(result, format, out, args.maxrec);
+        let outcome = match args.timeout {
+            Some(seconds) => {
+                match tokio::time::timeout(std::time::Duration::from_secs(seconds), writing).await {
+                    Ok(done) => done,
+                    Err(_) => Err(anyhow::anyhow!(
+                        "the query ran longer than --timeout {seconds} s and was stopped"
+                    )),
+                }
+            }
+            None => writing.await,
+        };
+        match outcome {
             Ok((rows, overflow)) => {
                 if overflow {
                     eprintln!(

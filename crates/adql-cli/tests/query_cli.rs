@@ -131,3 +131,62 @@ fn more_tables_with_table_flag() {
     );
     std::fs::remove_dir_all(&cache).ok();
 }
+
+#[test]
+fn limits_and_corrupt_files_get_clear_errors() {
+    let cache = std::env::temp_dir().join(format!("adql-cli-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&cache).unwrap();
+    let out = adql(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--memory-limit-mib",
+            "1",
+            "SELECT obs_id, COUNT(*) FROM ivoa.ObsCore GROUP BY obs_id ORDER BY 2 DESC, obs_id",
+        ],
+        &cache,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Resources exhausted"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = adql(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--timeout",
+            "0",
+            "SELECT a.obs_id FROM ivoa.ObsCore AS a, ivoa.ObsCore AS b WHERE a.s_ra > b.s_ra",
+        ],
+        &cache,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("longer than --timeout 0 s"));
+    // A snapshot whose Parquet file is garbage: the error names the file.
+    let demo = cache.join("demo-v1-150000");
+    let broken = cache.join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::copy(demo.join("snapshot.json"), broken.join("snapshot.json")).unwrap();
+    std::fs::write(
+        broken.join("part-00000.parquet"),
+        b"PAR1 this is not parquet",
+    )
+    .unwrap();
+    let out = adql(
+        &[
+            "query",
+            "--snapshot",
+            broken.to_str().unwrap(),
+            "SELECT obs_id FROM ivoa.ObsCore",
+        ],
+        &cache,
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("part-00000.parquet"), "{err}");
+    std::fs::remove_dir_all(&cache).ok();
+}

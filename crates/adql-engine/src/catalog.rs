@@ -32,7 +32,8 @@ impl Catalogue {
         let internal = format!("t{}", self.tables.len());
         let path = snapshot.files()[0].display().to_string();
         ctx.register_parquet(&internal, &path, ParquetReadOptions::default())
-            .await?;
+            .await
+            .map_err(|e| e.context(format!("reading the snapshot file {path}")))?;
         let provider = ctx.table_provider(internal.as_str()).await?;
         self.tables.push(TableEntry {
             meta: snapshot.manifest.table.clone(),
@@ -67,7 +68,8 @@ impl Catalogue {
             path.display().to_string().as_str(),
             ParquetReadOptions::default(),
         )
-        .await?;
+        .await
+        .map_err(|e| e.context(format!("reading the Parquet file {}", path.display())))?;
         let provider = ctx.table_provider(internal.as_str()).await?;
         let mut columns = Vec::new();
         for field in provider.schema().fields() {

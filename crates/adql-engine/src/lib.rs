@@ -37,6 +37,22 @@ pub struct Engine {
     options: ValidateOptions,
 }
 
+/// Resource limits of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// The most memory operators may hold (sorts, joins, aggregations), in bytes;
+    /// a query needing more fails with a resources-exhausted error.
+    pub memory_limit: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            memory_limit: 2 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
 /// A running query: its output schema (with catalogue metadata on the fields)
 /// and its stream of batches.
 pub struct QueryResult {
@@ -58,7 +74,20 @@ impl Engine {
         snapshot: &Snapshot,
         tables: &[(String, std::path::PathBuf)],
     ) -> Result<Engine> {
-        let ctx = SessionContext::new();
+        Engine::with_options(snapshot, tables, &EngineOptions::default()).await
+    }
+
+    /// As [`Engine::with_tables`], with resource limits.
+    pub async fn with_options(
+        snapshot: &Snapshot,
+        tables: &[(String, std::path::PathBuf)],
+        options: &EngineOptions,
+    ) -> Result<Engine> {
+        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+            .with_memory_limit(options.memory_limit, 1.0)
+            .build_arc()?;
+        let ctx =
+            SessionContext::new_with_config_rt(datafusion::prelude::SessionConfig::new(), runtime);
         let mut catalogue = Catalogue::default();
         catalogue.add_snapshot(&ctx, snapshot).await?;
         for (name, path) in tables {
@@ -78,16 +107,17 @@ impl Engine {
         Engine::new(&snapshot).await
     }
 
-    /// The snapshot at `dir`, or the demo snapshot, with more tables.
+    /// The snapshot at `dir`, or the demo snapshot, with more tables and limits.
     pub async fn open(
         dir: Option<&std::path::Path>,
         tables: &[(String, std::path::PathBuf)],
+        options: &EngineOptions,
     ) -> Result<Engine> {
         let snapshot = match dir {
             Some(d) => Snapshot::open(d)?,
             None => obscore::demo::demo_snapshot()?,
         };
-        Engine::with_tables(&snapshot, tables).await
+        Engine::with_options(&snapshot, tables, options).await
     }
 
     /// The catalogue.
