@@ -77,20 +77,10 @@ impl Catalogue {
             else {
                 continue;
             };
-            columns.push(obscore::model::ColumnDef {
-                name: field.name().clone(),
+            columns.push(obscore::model::ColumnDef::plain(
+                field.name().clone(),
                 column_type,
-                unit: None,
-                ucd: None,
-                utype: None,
-                xtype: None,
-                description: String::new(),
-                max_length: None,
-                principal: true,
-                indexed: false,
-                standard: false,
-                not_null: false,
-            });
+            ));
         }
         let meta = TableMeta {
             schema: schema.into(),

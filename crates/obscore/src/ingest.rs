@@ -197,31 +197,17 @@ fn plan_columns(file: &str, schema: &Schema, obscore: bool) -> Result<Vec<Column
             {
                 return Ok(def.clone());
             }
-            let column_type =
-                ColumnType::from_arrow(f.data_type()).ok_or_else(|| ObscoreError::Input {
+            if ColumnType::from_arrow(f.data_type()).is_none() {
+                return Err(ObscoreError::Input {
                     file: file.into(),
                     message: format!(
                         "column `{}` has type {}, which snapshots do not hold",
                         f.name(),
                         f.data_type()
                     ),
-                })?;
-            let meta = f.metadata();
-            let get = |k: &str| meta.get(k).filter(|v| !v.is_empty()).cloned();
-            Ok(ColumnDef {
-                name: f.name().clone(),
-                column_type,
-                unit: get("unit"),
-                ucd: get("ucd"),
-                utype: get("utype"),
-                xtype: get("xtype"),
-                description: get("description").unwrap_or_default(),
-                max_length: None,
-                principal: true,
-                indexed: false,
-                standard: false,
-                not_null: false,
-            })
+                });
+            }
+            Ok(ColumnDef::from_arrow(f))
         })
         .collect()
 }

@@ -107,6 +107,43 @@ pub struct ColumnDef {
 }
 
 impl ColumnDef {
+    /// A column with only a name and a type: principal, not indexed, not
+    /// standard, nullable, no metadata.
+    pub fn plain(name: impl Into<String>, column_type: ColumnType) -> ColumnDef {
+        ColumnDef {
+            name: name.into(),
+            column_type,
+            unit: None,
+            ucd: None,
+            utype: None,
+            xtype: None,
+            description: String::new(),
+            max_length: None,
+            principal: true,
+            indexed: false,
+            standard: false,
+            not_null: false,
+        }
+    }
+
+    /// A column for an Arrow field (types snapshots do not hold read as text),
+    /// with the unit, UCD, utype, xtype and description of its metadata.
+    pub fn from_arrow(field: &Field) -> ColumnDef {
+        let meta = field.metadata();
+        let get = |k: &str| meta.get(k).filter(|v| !v.is_empty()).cloned();
+        ColumnDef {
+            unit: get("unit"),
+            ucd: get("ucd"),
+            utype: get("utype"),
+            xtype: get("xtype"),
+            description: get("description").unwrap_or_default(),
+            ..ColumnDef::plain(
+                field.name().clone(),
+                ColumnType::from_arrow(field.data_type()).unwrap_or(ColumnType::Text),
+            )
+        }
+    }
+
     /// The Arrow field, with the metadata the VOTable writer reads.
     pub fn arrow_field(&self) -> Field {
         let mut meta = HashMap::new();

@@ -91,19 +91,7 @@ impl<W: Write> VotableWriter<W> {
             .map(|f| FieldSpec::from_arrow(f).map(FieldSpec::as_written))
             .collect::<Result<Vec<_>>>()?;
         let mut xml = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 1);
-        xml.write_event(Event::Decl(quick_xml::events::BytesDecl::new(
-            "1.0",
-            Some("UTF-8"),
-            None,
-        )))?;
-        let mut votable = BytesStart::new("VOTABLE");
-        votable.push_attribute(("version", "1.4"));
-        votable.push_attribute(("xmlns", NAMESPACE));
-        votable.push_attribute(("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"));
-        xml.write_event(Event::Start(votable))?;
-        let mut resource = BytesStart::new("RESOURCE");
-        resource.push_attribute(("type", "results"));
-        xml.write_event(Event::Start(resource))?;
+        open_results(&mut xml)?;
         write_info(&mut xml, &Info::new("QUERY_STATUS", "OK"))?;
         for info in &options.infos {
             write_info(&mut xml, info)?;
@@ -238,18 +226,7 @@ impl<W: Write> VotableWriter<W> {
 /// INFO's content.
 pub fn write_error_document<W: Write>(out: W, message: &str) -> Result<W> {
     let mut xml = quick_xml::Writer::new_with_indent(out, b' ', 1);
-    xml.write_event(Event::Decl(quick_xml::events::BytesDecl::new(
-        "1.0",
-        Some("UTF-8"),
-        None,
-    )))?;
-    let mut votable = BytesStart::new("VOTABLE");
-    votable.push_attribute(("version", "1.4"));
-    votable.push_attribute(("xmlns", NAMESPACE));
-    xml.write_event(Event::Start(votable))?;
-    let mut resource = BytesStart::new("RESOURCE");
-    resource.push_attribute(("type", "results"));
-    xml.write_event(Event::Start(resource))?;
+    open_results(&mut xml)?;
     write_info(
         &mut xml,
         &Info {
@@ -263,6 +240,24 @@ pub fn write_error_document<W: Write>(out: W, message: &str) -> Result<W> {
     let mut out = xml.into_inner();
     out.write_all(b"\n")?;
     Ok(out)
+}
+
+/// The XML declaration, `<VOTABLE …>` and `<RESOURCE type="results">`.
+fn open_results<W: Write>(xml: &mut quick_xml::Writer<W>) -> Result<()> {
+    xml.write_event(Event::Decl(quick_xml::events::BytesDecl::new(
+        "1.0",
+        Some("UTF-8"),
+        None,
+    )))?;
+    let mut votable = BytesStart::new("VOTABLE");
+    votable.push_attribute(("version", "1.4"));
+    votable.push_attribute(("xmlns", NAMESPACE));
+    votable.push_attribute(("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"));
+    xml.write_event(Event::Start(votable))?;
+    let mut resource = BytesStart::new("RESOURCE");
+    resource.push_attribute(("type", "results"));
+    xml.write_event(Event::Start(resource))?;
+    Ok(())
 }
 
 fn write_info<W: Write>(xml: &mut quick_xml::Writer<W>, info: &Info) -> Result<()> {

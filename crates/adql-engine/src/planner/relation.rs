@@ -211,21 +211,9 @@ fn derived(planned: super::PlannedQuery, alias: String) -> Result<(LogicalPlanBu
         .iter()
         .zip(planned.columns.iter().chain(std::iter::repeat(&None)))
         .map(|(f, meta)| {
-            let mut def = meta.clone().unwrap_or_else(|| obscore::model::ColumnDef {
-                name: String::new(),
-                column_type: obscore::model::ColumnType::from_arrow(f.data_type())
-                    .unwrap_or(obscore::model::ColumnType::Text),
-                unit: None,
-                ucd: None,
-                utype: None,
-                xtype: None,
-                description: String::new(),
-                max_length: None,
-                principal: true,
-                indexed: false,
-                standard: false,
-                not_null: false,
-            });
+            let mut def = meta
+                .clone()
+                .unwrap_or_else(|| obscore::model::ColumnDef::from_arrow(f));
             def.name = f.name().clone();
             def
         })
