@@ -59,6 +59,12 @@ const CASES: &[(&str, &str, bool)] = &[
      "WITH v AS (SELECT lsst_visit, COUNT(*) AS n FROM obscore WHERE lsst_visit IS NOT NULL GROUP BY lsst_visit), w AS (SELECT n FROM v WHERE n > 500) SELECT COUNT(*), MAX(n) FROM w", false),
     ("SELECT q.band, q.n FROM (SELECT lsst_band AS band, COUNT(*) AS n FROM ivoa.ObsCore GROUP BY lsst_band) AS q WHERE q.n > 20000",
      "SELECT q.band, q.n FROM (SELECT lsst_band AS band, COUNT(*) AS n FROM obscore GROUP BY lsst_band) AS q WHERE q.n > 20000", false),
+    ("SELECT COUNT(*) FROM ivoa.ObsCore WHERE lsst_visit IN (SELECT lsst_visit FROM ivoa.ObsCore WHERE lsst_band = 'u' AND lsst_detector = 0)",
+     "SELECT COUNT(*) FROM obscore WHERE lsst_visit IN (SELECT lsst_visit FROM obscore WHERE lsst_band = 'u' AND lsst_detector = 0)", false),
+    ("SELECT COUNT(*) FROM ivoa.ObsCore WHERE obs_id NOT IN (SELECT obs_id FROM ivoa.ObsCore WHERE calib_level = 1)",
+     "SELECT COUNT(*) FROM obscore WHERE obs_id NOT IN (SELECT obs_id FROM obscore WHERE calib_level = 1)", false),
+    ("SELECT o.lsst_band, COUNT(*) FROM ivoa.ObsCore AS o WHERE o.calib_level = 2 AND NOT EXISTS (SELECT 1 FROM ivoa.ObsCore AS p WHERE p.obs_id = o.obs_id AND p.calib_level = 3) GROUP BY o.lsst_band",
+     "SELECT o.lsst_band, COUNT(*) FROM obscore AS o WHERE o.calib_level = 2 AND NOT EXISTS (SELECT 1 FROM obscore AS p WHERE p.obs_id = o.obs_id AND p.calib_level = 3) GROUP BY o.lsst_band", false),
     ("SELECT p.lsst_band, COUNT(*) FROM ivoa.ObsCore AS p, ivoa.ObsCore AS q WHERE p.obs_id = 'DC2-4431-17' AND q.obs_id = 'DC2-4431-16' AND p.lsst_band = q.lsst_band GROUP BY p.lsst_band",
      "SELECT p.lsst_band, COUNT(*) FROM obscore AS p, obscore AS q WHERE p.obs_id = 'DC2-4431-17' AND q.obs_id = 'DC2-4431-16' AND p.lsst_band = q.lsst_band GROUP BY p.lsst_band", false),
 ];

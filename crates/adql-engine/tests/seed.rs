@@ -152,7 +152,7 @@ async fn bad_queries_say_where() {
             "is not one",
         ),
         (
-            "SELECT obs_id FROM ivoa.ObsCore AS o WHERE EXISTS (SELECT 1 FROM ivoa.ObsCore AS p WHERE p.obs_id = o.obs_id)",
+            "SELECT IN_UNIT(s_fov, 'arcsec') FROM ivoa.ObsCore",
             "does not run it yet",
         ),
         ("SELECT s_ra FROM ivoa.ObsCore LIMIT 3", "TOP"),

@@ -144,16 +144,60 @@ impl Planner<'_> {
                     .map(Box::new);
                 Expr::Case(Case::new(operand, whens, otherwise))
             }
-            Ast::InSubquery { span, .. } => {
-                return Err(EngineError::unsupported("IN with a subquery", *span))
+            Ast::InSubquery {
+                expr,
+                negated,
+                query,
+                ..
+            } => {
+                let x = self.expr(expr, scope, schema)?;
+                let plan = self.subquery(query, scope, schema)?;
+                if *negated {
+                    datafusion::logical_expr::expr_fn::not_in_subquery(x, plan)
+                } else {
+                    datafusion::logical_expr::expr_fn::in_subquery(x, plan)
+                }
             }
-            Ast::Exists { span, .. } => return Err(EngineError::unsupported("EXISTS", *span)),
+            Ast::Exists { query, .. } => {
+                datafusion::logical_expr::expr_fn::exists(self.subquery(query, scope, schema)?)
+            }
         })
     }
 
     /// A column reference: `col`, `t.col`, `schema.t.col`, resolved over every
     /// table in FROM.
     fn column(&self, name: &adql_syntax::ast::ObjectName, scope: &Scope) -> Result<Expr> {
+        let local = self.local_column(name, scope);
+        if local.is_ok() {
+            return local;
+        }
+        // Not here: a correlated subquery may name a column of an enclosing query.
+        let outer = self.outer.borrow();
+        for (outer_scope, schema) in outer.iter().rev() {
+            if let Ok(Expr::Column(c)) = self.local_column(name, outer_scope) {
+                let field = datafusion::common::ExprSchema::field_from_column(schema.as_ref(), &c)?;
+                return Ok(Expr::OuterReferenceColumn(field.clone(), c));
+            }
+        }
+        local
+    }
+
+    /// A subquery's plan, with the current scope as its outer scope.
+    fn subquery(
+        &self,
+        query: &adql_syntax::ast::Query,
+        scope: &Scope,
+        schema: &DFSchema,
+    ) -> Result<std::sync::Arc<datafusion::logical_expr::LogicalPlan>> {
+        self.outer
+            .borrow_mut()
+            .push((scope.clone(), std::sync::Arc::new(schema.clone())));
+        let planned = self.query(query);
+        self.outer.borrow_mut().pop();
+        Ok(std::sync::Arc::new(planned?.plan))
+    }
+
+    fn local_column(&self, name: &adql_syntax::ast::ObjectName, scope: &Scope) -> Result<Expr> {
         let (column, qualifier) = name.parts.split_last().expect("a name has parts");
         let tables: Vec<&super::relation::TableScope> = if qualifier.is_empty() {
             scope.tables.iter().collect()

@@ -33,6 +33,9 @@ pub struct PlannedQuery {
 pub struct Planner<'c> {
     catalogue: &'c Catalogue,
     ctes: std::cell::RefCell<Vec<(String, PlannedQuery)>>,
+    /// The scopes of the queries enclosing a subquery, innermost last: names not
+    /// found in the subquery resolve there, as outer references.
+    outer: std::cell::RefCell<Vec<(relation::Scope, datafusion::common::DFSchemaRef)>>,
 }
 
 impl<'c> Planner<'c> {
@@ -41,6 +44,7 @@ impl<'c> Planner<'c> {
         Planner {
             catalogue,
             ctes: std::cell::RefCell::new(Vec::new()),
+            outer: std::cell::RefCell::new(Vec::new()),
         }
     }
 

@@ -11,6 +11,7 @@ use super::Planner;
 use crate::error::{EngineError, Result};
 
 /// One table in scope: a catalogue table, a derived table or a CTE.
+#[derive(Clone)]
 pub(crate) struct TableScope {
     /// Its name and public columns.
     pub meta: obscore::snapshot::TableMeta,
@@ -26,6 +27,7 @@ pub(crate) struct TableScope {
 }
 
 /// The tables a query's expressions see.
+#[derive(Clone)]
 pub(crate) struct Scope {
     pub tables: Vec<TableScope>,
 }
