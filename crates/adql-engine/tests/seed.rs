@@ -236,3 +236,28 @@ async fn pruning_never_changes_answers() {
         assert_eq!(pruning, !pruned.ends_with("= 0"), "{pruned}:\n{plan}");
     }
 }
+
+#[tokio::test]
+async fn udf_catalogue_functions() {
+    let engine = engine().await;
+    let q = "SELECT ivo_healpix_index(10, s_ra, s_dec) AS h, DISTANCE(ivo_healpix_center(10, ivo_healpix_index(10, POINT('ICRS', s_ra, s_dec))), POINT('ICRS', s_ra, s_dec)) AS d, ivo_hasword(dataproduct_subtype, 'CALEXP') AS w, ivo_nocasematch(lsst_band, 'I') AS m, lsst_band FROM ivoa.ObsCore WHERE obs_id = 'DC2-4431-17' AND dataproduct_subtype = 'lsst.deepCoadd_calexp'";
+    let batches = rows(&engine, q).await;
+    assert_eq!(count(&batches), 6);
+    let b = &batches[0];
+    let h = b.column(0).as_primitive::<Int64Type>();
+    let d = b.column(1).as_primitive::<arrow::datatypes::Float64Type>();
+    let w = b.column(2).as_primitive::<arrow::datatypes::Int32Type>();
+    let m = b.column(3).as_primitive::<arrow::datatypes::Int32Type>();
+    let band = strings(b.column(4).as_ref());
+    for i in 0..b.num_rows() {
+        // The index of the patch centre at order 10 is the one cdshealpix gives.
+        assert_eq!(
+            h.value(i) as u64,
+            adql_geom::coverage::healpix_index(10, 55.652, -32.2056)
+        );
+        // A cell of order 10 is ~0.057° across: its centre is that close.
+        assert!(d.value(i) < 0.06, "{}", d.value(i));
+        assert_eq!(w.value(i), 1);
+        assert_eq!(m.value(i), i32::from(band[i] == "i"));
+    }
+}

@@ -32,10 +32,7 @@ impl Planner<'_> {
             args.push(self.expr(a, scope, schema)?);
         }
         let Some(builtin) = f.builtin else {
-            return Err(EngineError::unsupported(
-                &format!("the user-defined function {}", f.name.value),
-                f.span,
-            ));
+            return self.catalogue_function(f, args, scope, schema);
         };
         let float = |e: Expr| cast(e, DataType::Float64);
         let one = |args: &mut Vec<Expr>| args.remove(0);
@@ -106,6 +103,59 @@ impl Planner<'_> {
             B::Distance if args.len() == 4 => udf(GeometryFunction::Distance4).call(args),
             B::Distance => udf(GeometryFunction::Distance).call(args),
         })
+    }
+
+    /// The IVOA UDF catalogue's functions this engine runs.
+    fn catalogue_function(
+        &self,
+        f: &FunctionCall,
+        mut args: Vec<Expr>,
+        _scope: &Scope,
+        schema: &DFSchema,
+    ) -> Result<Expr> {
+        use crate::udf::{catalogue_udf, CatalogueFunction as C};
+        let is_text = |e: &Expr| {
+            e.get_type(schema)
+                .map(|t| matches!(t, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8))
+                .unwrap_or(false)
+        };
+        Ok(
+            match (f.name.value.to_ascii_lowercase().as_str(), args.len()) {
+                ("ivo_healpix_index", 3) => catalogue_udf(C::HealpixIndex).call(args),
+                ("ivo_healpix_index", 2) if is_text(&args[1]) => {
+                    // ivo_healpix_index(order, point): the point's coordinates.
+                    let point = args.pop().expect("two arguments");
+                    let ra = udf(GeometryFunction::Coord1).call(vec![point.clone()]);
+                    let dec = udf(GeometryFunction::Coord2).call(vec![point]);
+                    args.extend([ra, dec]);
+                    catalogue_udf(C::HealpixIndex).call(args)
+                }
+                ("ivo_healpix_center", 2) => catalogue_udf(C::HealpixCenter).call(args),
+                ("ivo_hasword", 2) => catalogue_udf(C::HasWord).call(args),
+                ("ivo_nocasematch", 2) => {
+                    let pattern = args.pop().expect("two arguments");
+                    let value = args.pop().expect("two arguments");
+                    let like = Expr::Like(datafusion::logical_expr::expr::Like::new(
+                        false,
+                        Box::new(value),
+                        Box::new(pattern),
+                        None,
+                        true,
+                    ));
+                    Expr::Case(datafusion::logical_expr::Case::new(
+                        None,
+                        vec![(Box::new(like), Box::new(lit(1i32)))],
+                        Some(Box::new(lit(0i32))),
+                    ))
+                }
+                _ => {
+                    return Err(EngineError::unsupported(
+                        &format!("the function {}", f.name.value),
+                        f.span,
+                    ))
+                }
+            },
+        )
     }
 
     pub(crate) fn aggregate(

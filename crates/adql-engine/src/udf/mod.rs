@@ -3,8 +3,10 @@
 //! shape are interchangeable. Each function is a small UDF whose kernel is in
 //! `adql-geom`; this module is the registration glue and argument handling.
 
+mod catalogue;
 mod geometry;
 
+pub use catalogue::{CatalogueFunction, CatalogueUdf};
 pub use geometry::{GeometryFunction, GeometryUdf};
 
 use std::sync::Arc;
@@ -14,4 +16,9 @@ use datafusion::logical_expr::ScalarUDF;
 /// The UDF for `function`.
 pub fn udf(function: GeometryFunction) -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(GeometryUdf::new(function)))
+}
+
+/// The UDF for a function of the IVOA UDF catalogue.
+pub fn catalogue_udf(function: CatalogueFunction) -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(CatalogueUdf::new(function)))
 }
