@@ -131,6 +131,22 @@ async fn clauses_and_metadata() {
     let tap = rows(&engine, "SELECT column_name, unit, ucd, description, utype FROM tap_schema.columns WHERE table_name = 'ivoa.ObsCore'").await;
     assert_eq!(count(&tap), 37);
     let d = rows(&engine, "SELECT DISTANCE(POINT('ICRS', 359.9, 0), POINT('ICRS', 0.1, 0)) AS d, AREA(CIRCLE('ICRS', 10, 20, 1)) AS a FROM ivoa.ObsCore WHERE obs_id = 'DC2-4431-17'").await;
+    let fov = rows(
+        &engine,
+        "SELECT s_fov, IN_UNIT(s_fov, 'arcsec') FROM ivoa.ObsCore WHERE obs_id = 'DC2-4431-17'",
+    )
+    .await;
+    let (deg, arcsec) = (
+        fov[0]
+            .column(0)
+            .as_primitive::<arrow::datatypes::Float64Type>()
+            .value(0),
+        fov[0]
+            .column(1)
+            .as_primitive::<arrow::datatypes::Float64Type>()
+            .value(0),
+    );
+    assert!((arcsec - deg * 3600.0).abs() < 1e-9 * arcsec);
     let dist = d[0]
         .column(0)
         .as_primitive::<arrow::datatypes::Float64Type>();
@@ -151,11 +167,16 @@ async fn bad_queries_say_where() {
             "SELECT s_ra FROM ivoa.ObsCore WHERE calib_level = 'one'",
             "is not one",
         ),
-        (
-            "SELECT IN_UNIT(s_fov, 'arcsec') FROM ivoa.ObsCore",
-            "does not run it yet",
-        ),
+        ("SELECT RAND(5) FROM ivoa.ObsCore", "does not run it yet"),
         ("SELECT s_ra FROM ivoa.ObsCore LIMIT 3", "TOP"),
+        (
+            "SELECT IN_UNIT(s_fov, 'm') FROM ivoa.ObsCore",
+            "is an angle and `m` is a length",
+        ),
+        (
+            "SELECT IN_UNIT(calib_level, 'deg') FROM ivoa.ObsCore",
+            "needs a value with a known unit",
+        ),
         (
             "SELECT obs_id FROM ivoa.ObsCore AS a JOIN ivoa.ObsCore AS b ON a.obs_id = b.obs_id",
             "obs_id is a column of several tables in FROM: qualify it (a, b)",

@@ -91,7 +91,34 @@ impl Planner<'_> {
             B::Lower => string::lower(one(&mut args)),
             B::Upper => string::upper(one(&mut args)),
             B::Coalesce => core_fn::coalesce(args),
-            B::InUnit => return Err(EngineError::unsupported("IN_UNIT", f.span)),
+            B::InUnit => {
+                let unit_text = match f.args.get(1) {
+                    Some(Ast::Literal(adql_syntax::ast::Literal {
+                        value: adql_syntax::ast::LiteralValue::String(u),
+                        ..
+                    })) => u.clone(),
+                    _ => {
+                        return Err(EngineError::at(
+                            "in-unit",
+                            "IN_UNIT takes a unit string",
+                            f.span,
+                        ))
+                    }
+                };
+                let from = self
+                    .column_meta(&f.args[0], scope)
+                    .and_then(|c| c.unit)
+                    .ok_or_else(|| {
+                        EngineError::at(
+                            "in-unit",
+                            "IN_UNIT needs a value with a known unit: a table column that has one",
+                            f.args[0].span(),
+                        )
+                    })?;
+                let k = super::units::factor(&from, &unit_text)
+                    .map_err(|m| EngineError::at("in-unit", m, f.args[1].span()))?;
+                binary_expr(float(one(&mut args)), Operator::Multiply, lit(k))
+            }
             B::Contains => udf(GeometryFunction::Contains).call(args),
             B::Intersects => udf(GeometryFunction::Intersects).call(args),
             B::Area => udf(GeometryFunction::Area).call(args),

@@ -10,6 +10,7 @@ mod pruning;
 mod query;
 mod relation;
 mod select;
+mod units;
 
 use adql_syntax::ast::Query;
 use datafusion::logical_expr::LogicalPlan;

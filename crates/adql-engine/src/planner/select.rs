@@ -175,7 +175,7 @@ impl Planner<'_> {
     }
 
     /// The catalogue column a select item is, if it is a plain column.
-    fn column_meta(&self, expr: &Ast, scope: &Scope) -> Option<ColumnDef> {
+    pub(crate) fn column_meta(&self, expr: &Ast, scope: &Scope) -> Option<ColumnDef> {
         let Ast::Column(name) = expr.unnested() else {
             return None;
         };
