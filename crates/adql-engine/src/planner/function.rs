@@ -119,7 +119,16 @@ impl Planner<'_> {
                     .map_err(|m| EngineError::at("in-unit", m, f.args[1].span()))?;
                 binary_expr(float(one(&mut args)), Operator::Multiply, lit(k))
             }
-            B::Contains => udf(GeometryFunction::Contains).call(args),
+            B::Contains => match icrs_point_columns(&f.args[0]) {
+                // CONTAINS(POINT(ra, dec), shape): the batch kernel on the columns.
+                Some((ra, dec)) => {
+                    let ra = self.expr(ra, scope, schema)?;
+                    let dec = self.expr(dec, scope, schema)?;
+                    let shape = args.pop().expect("two arguments");
+                    udf(GeometryFunction::PointInShape).call(vec![ra, dec, shape])
+                }
+                None => udf(GeometryFunction::Contains).call(args),
+            },
             B::Intersects => udf(GeometryFunction::Intersects).call(args),
             B::Area => udf(GeometryFunction::Area).call(args),
             B::Centroid => udf(GeometryFunction::Centroid).call(args),
@@ -260,4 +269,28 @@ impl Planner<'_> {
         }
         Ok(udf(function).call(args))
     }
+}
+
+/// The (ra, dec) arguments of `POINT([ICRS-like,] ra, dec)` when they are not
+/// constants (a constant point is folded once anyway).
+fn icrs_point_columns(e: &Ast) -> Option<(&Ast, &Ast)> {
+    let Ast::Geometry(g) = e.unnested() else {
+        return None;
+    };
+    if g.shape != Shape::Point || g.args.len() != 2 {
+        return None;
+    }
+    let frame = g
+        .coord_sys
+        .as_ref()
+        .and_then(|c| c.value.clone())
+        .unwrap_or_default();
+    if adql_geom::Frame::parse(&frame).ok()? != adql_geom::Frame::Icrs {
+        return None;
+    }
+    let constant = |a: &Ast| matches!(a.unnested(), Ast::Literal(_) | Ast::Unary { .. });
+    if constant(&g.args[0]) && constant(&g.args[1]) {
+        return None;
+    }
+    Some((&g.args[0], &g.args[1]))
 }

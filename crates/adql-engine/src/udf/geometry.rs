@@ -50,6 +50,9 @@ pub enum GeometryFunction {
     Coord2,
     /// COORDSYS(g)
     Coordsys,
+    /// CONTAINS(POINT(ra, dec), shape) with ICRS coordinate columns: the batch
+    /// kernel of `adql-geom`, no geometry strings per row.
+    PointInShape,
 }
 
 impl GeometryFunction {
@@ -72,12 +75,15 @@ impl GeometryFunction {
             GeometryFunction::Coord1 => "adql_coord1",
             GeometryFunction::Coord2 => "adql_coord2",
             GeometryFunction::Coordsys => "adql_coordsys",
+            GeometryFunction::PointInShape => "adql_point_in_shape",
         }
     }
 
     fn return_type(self) -> DataType {
         match self {
-            GeometryFunction::Contains | GeometryFunction::Intersects => DataType::Int32,
+            GeometryFunction::Contains
+            | GeometryFunction::Intersects
+            | GeometryFunction::PointInShape => DataType::Int32,
             GeometryFunction::Distance
             | GeometryFunction::Distance4
             | GeometryFunction::Area
@@ -188,6 +194,9 @@ impl ScalarUDFImpl for GeometryUdf {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
+        if self.function == GeometryFunction::PointInShape {
+            return point_in_shape(&args.args, rows);
+        }
         let a: Vec<Arg> = args
             .args
             .iter()
@@ -364,5 +373,48 @@ impl GeometryUdf {
             _ => unreachable!("constructors only"),
         };
         Ok(region.map(|r| r.to_string()))
+    }
+}
+
+/// CONTAINS(POINT(ra, dec), shape) over columns of positions: a constant shape
+/// goes through the batch kernel (bounds first, trigonometry for the few that
+/// pass); a shape per row is read per row.
+fn point_in_shape(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let ra = cast(&args[0].to_array(rows)?, &DataType::Float64)?;
+    let dec = cast(&args[1].to_array(rows)?, &DataType::Float64)?;
+    let (ra, dec) = (
+        ra.as_primitive::<Float64Type>(),
+        dec.as_primitive::<Float64Type>(),
+    );
+    let valid = |i: usize| ra.is_valid(i) && dec.is_valid(i);
+    let mut inside = vec![false; rows];
+    match &args[2] {
+        ColumnarValue::Scalar(s) if !s.is_null() => {
+            let text = s.to_string();
+            let region = match adql_geom::stcs::parse(&text) {
+                Ok(r) => r,
+                Err(e) => return exec_err!("not a geometry: {e}"),
+            };
+            adql_geom::kernels::points_in_region(ra.values(), dec.values(), &region, &mut inside);
+            let out: Int32Array = (0..rows)
+                .map(|i| valid(i).then(|| i32::from(inside[i])))
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        }
+        shape => {
+            let shapes = Arg::of(shape, rows)?;
+            let mut cache = RegionCache::default();
+            let mut out = Vec::with_capacity(rows);
+            for i in 0..rows {
+                out.push(match (valid(i), shapes.text(i)) {
+                    (true, Some(text)) => {
+                        let p = geom(Point::new(ra.value(i), dec.value(i)))?;
+                        Some(i32::from(cache.get(text)?.contains_point(&p)))
+                    }
+                    _ => None,
+                });
+            }
+            Ok(ColumnarValue::Array(Arc::new(Int32Array::from(out))))
+        }
     }
 }
