@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
 use super::relation::Scope;
 use super::Planner;
 use crate::error::{EngineError, Result};
-use crate::udf::{udf, GeometryFunction};
+use crate::udf::{seeded_rand_udf, udf, GeometryFunction};
 
 impl Planner<'_> {
     pub(crate) fn function(
@@ -87,7 +87,16 @@ impl Planner<'_> {
                 math::trunc(vec![x, digits])
             }
             B::Rand if args.is_empty() => math::random(),
-            B::Rand => return Err(EngineError::unsupported("RAND with a seed", f.span)),
+            B::Rand => {
+                let seed = constant_seed(&args[0]).ok_or_else(|| {
+                    EngineError::at(
+                        "rand-seed",
+                        "the seed of RAND must be a constant number",
+                        f.args[0].span(),
+                    )
+                })?;
+                seeded_rand_udf(seed).call(vec![])
+            }
             B::Lower => string::lower(one(&mut args)),
             B::Upper => string::upper(one(&mut args)),
             B::Coalesce => core_fn::coalesce(args),
@@ -293,4 +302,26 @@ fn icrs_point_columns(e: &Ast) -> Option<(&Ast, &Ast)> {
         return None;
     }
     Some((&g.args[0], &g.args[1]))
+}
+
+/// The seed of `RAND(seed)` when it is a constant number (integers as
+/// themselves, other numbers by their bit pattern), else None.
+fn constant_seed(e: &Expr) -> Option<u64> {
+    match e {
+        Expr::Literal(v, _) => match v {
+            ScalarValue::Int8(Some(x)) => Some(*x as u64),
+            ScalarValue::Int16(Some(x)) => Some(*x as u64),
+            ScalarValue::Int32(Some(x)) => Some(*x as u64),
+            ScalarValue::Int64(Some(x)) => Some(*x as u64),
+            ScalarValue::UInt64(Some(x)) => Some(*x),
+            ScalarValue::Float64(Some(x)) if x.fract() == 0.0 && x.abs() < 9.0e18 => {
+                Some(*x as i64 as u64)
+            }
+            ScalarValue::Float64(Some(x)) => Some(x.to_bits()),
+            _ => None,
+        },
+        Expr::Negative(inner) => constant_seed(inner).map(|s| (s as i64).wrapping_neg() as u64),
+        Expr::Cast(c) => constant_seed(&c.expr),
+        _ => None,
+    }
 }

@@ -5,9 +5,11 @@
 
 mod catalogue;
 mod geometry;
+mod random;
 
 pub use catalogue::{CatalogueFunction, CatalogueUdf};
 pub use geometry::{GeometryFunction, GeometryUdf};
+pub use random::{seeded_value, SeededRand};
 
 use std::sync::Arc;
 
@@ -21,4 +23,9 @@ pub fn udf(function: GeometryFunction) -> Arc<ScalarUDF> {
 /// The UDF for a function of the IVOA UDF catalogue.
 pub fn catalogue_udf(function: CatalogueFunction) -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(CatalogueUdf::new(function)))
+}
+
+/// The UDF for `RAND(seed)`: a fresh stream per call site.
+pub fn seeded_rand_udf(seed: u64) -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(SeededRand::new(seed)))
 }
