@@ -41,18 +41,26 @@ enum Command {
     Snapshot(SnapshotCommand),
 }
 
-/// `adql query [--snapshot DIR] [--format F] [--maxrec N] [-o FILE] (QUERY | --file F | -)`.
+/// `--snapshot DIR` and `--table SCHEMA.NAME=PATH`: the tables a query may read.
 #[derive(Args)]
-struct QueryCommand {
-    /// The query and its options.
-    #[command(flatten)]
-    query: QueryArgs,
+struct CatalogueArgs {
     /// The snapshot holding ivoa.ObsCore (default: the embedded demo snapshot).
     #[arg(long)]
     snapshot: Option<PathBuf>,
     /// Another table: SCHEMA.NAME=PATH, a snapshot directory or a Parquet file (repeatable).
     #[arg(long = "table", value_name = "SCHEMA.NAME=PATH")]
     tables: Vec<String>,
+}
+
+/// `adql query [--snapshot DIR] [--format F] [--maxrec N] [-o FILE] (QUERY | --file F | -)`.
+#[derive(Args)]
+struct QueryCommand {
+    /// The query and its options.
+    #[command(flatten)]
+    query: QueryArgs,
+    /// The tables the query may read.
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
     /// Output format: table (default on a terminal), csv (default otherwise), tsv,
     /// json, parquet, votable (BINARY2), votable-td (TABLEDATA).
     #[arg(long)]
@@ -77,12 +85,9 @@ struct ExplainCommand {
     /// The query and its options.
     #[command(flatten)]
     query: QueryArgs,
-    /// The snapshot holding ivoa.ObsCore (default: the embedded demo snapshot).
-    #[arg(long)]
-    snapshot: Option<PathBuf>,
-    /// Another table: SCHEMA.NAME=PATH, a snapshot directory or a Parquet file (repeatable).
-    #[arg(long = "table", value_name = "SCHEMA.NAME=PATH")]
-    tables: Vec<String>,
+    /// The tables the query may read.
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
     /// Run the query and show the executed plan with its metrics.
     #[arg(long)]
     analyze: bool,

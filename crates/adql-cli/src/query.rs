@@ -8,24 +8,23 @@ use anyhow::{bail, Context, Result};
 use arrow::array::RecordBatch;
 use futures::StreamExt;
 
-use crate::{ExplainCommand, QueryCommand};
+use crate::{CatalogueArgs, ExplainCommand, QueryCommand};
 
-/// The engine over `--snapshot DIR` (or the demo snapshot) and `--table` tables.
-async fn engine(
-    snapshot: Option<&std::path::Path>,
-    tables: &[String],
-    options: &adql_engine::EngineOptions,
-) -> Result<Engine> {
-    let tables = tables
-        .iter()
-        .map(|t| {
-            let (name, path) = t
-                .split_once('=')
-                .with_context(|| format!("--table takes SCHEMA.NAME=PATH, got `{t}`"))?;
-            Ok((name.to_string(), std::path::PathBuf::from(path)))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Engine::open(snapshot, &tables, options).await?)
+impl CatalogueArgs {
+    /// The engine over `--snapshot DIR` (or the demo snapshot) and `--table` tables.
+    async fn engine(&self, options: &adql_engine::EngineOptions) -> Result<Engine> {
+        let tables = self
+            .tables
+            .iter()
+            .map(|t| {
+                let (name, path) = t
+                    .split_once('=')
+                    .with_context(|| format!("--table takes SCHEMA.NAME=PATH, got `{t}`"))?;
+                Ok((name.to_string(), std::path::PathBuf::from(path)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Engine::open(self.snapshot.as_deref(), &tables, options).await?)
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -38,7 +37,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
     let (text, origin) = args.query.read()?;
     runtime()?.block_on(async {
-        let engine = engine(args.snapshot.as_deref(), &args.tables, &Default::default()).await?;
+        let engine = args.catalogue.engine(&Default::default()).await?;
         match engine.explain(&text, args.analyze).await {
             Ok(plans) => {
                 println!("{plans}");
@@ -95,7 +94,7 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
         let options = adql_engine::EngineOptions {
             memory_limit: args.memory_limit_mib.saturating_mul(1024 * 1024),
         };
-        let engine = engine(args.snapshot.as_deref(), &args.tables, &options).await?;
+        let engine = args.catalogue.engine(&options).await?;
         let result = match engine.query(&text).await {
             Ok(r) => r,
             Err(EngineError::Query(diagnostics)) => {

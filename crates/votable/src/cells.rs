@@ -160,9 +160,9 @@ impl<'a> Column<'a> {
             Column::U32(a) => out.push_str(int.format(a.value(row))),
             Column::I64(a) => out.push_str(int.format(a.value(row))),
             Column::U64(a, name) => out.push_str(int.format(checked_u64(a.value(row), name)?)),
-            Column::F16(a) => push_f32(out, a.value(row).to_f32()),
-            Column::F32(a) => push_f32(out, a.value(row)),
-            Column::F64(a) => push_f64(out, a.value(row)),
+            Column::F16(a) => push_float(out, a.value(row).to_f32()),
+            Column::F32(a) => push_float(out, a.value(row)),
+            Column::F64(a) => push_float(out, a.value(row)),
             Column::Str(s) => crate::writer::escape_into(s.value(row), out),
             Column::Bytes(a) => {
                 for (i, b) in binary_value(*a, row).iter().enumerate() {
@@ -320,24 +320,15 @@ fn nan_if(null: bool, v: f32) -> f32 {
     }
 }
 
-fn push_f64(out: &mut String, v: f64) {
-    if v.is_finite() {
+/// A float as VOTable TABLEDATA writes it: shortest round-trip digits, or
+/// NaN/+Inf/-Inf.
+fn push_float<F: ryu::Float + Into<f64>>(out: &mut String, v: F) {
+    let wide: f64 = v.into();
+    if wide.is_finite() {
         out.push_str(ryu::Buffer::new().format_finite(v));
-    } else if v.is_nan() {
+    } else if wide.is_nan() {
         out.push_str("NaN");
-    } else if v > 0.0 {
-        out.push_str("+Inf");
-    } else {
-        out.push_str("-Inf");
-    }
-}
-
-fn push_f32(out: &mut String, v: f32) {
-    if v.is_finite() {
-        out.push_str(ryu::Buffer::new().format_finite(v));
-    } else if v.is_nan() {
-        out.push_str("NaN");
-    } else if v > 0.0 {
+    } else if wide > 0.0 {
         out.push_str("+Inf");
     } else {
         out.push_str("-Inf");

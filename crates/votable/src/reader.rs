@@ -996,55 +996,29 @@ macro_rules! with_list {
 fn append_list_null(b: &mut dyn ArrayBuilder, fixed: Option<usize>) {
     // Fixed-size lists still need their child slots.
     let n = fixed.unwrap_or(0);
-    if let Some(l) = b
-        .as_any_mut()
-        .downcast_mut::<FixedSizeListBuilder<Float64Builder>>()
-    {
-        l.values().append_nulls(n);
-        l.append(false);
-    } else if let Some(l) = b
-        .as_any_mut()
-        .downcast_mut::<FixedSizeListBuilder<Float32Builder>>()
-    {
-        l.values().append_nulls(n);
-        l.append(false);
-    } else if let Some(l) = b
-        .as_any_mut()
-        .downcast_mut::<FixedSizeListBuilder<Int64Builder>>()
-    {
-        l.values().append_nulls(n);
-        l.append(false);
-    } else if let Some(l) = b
-        .as_any_mut()
-        .downcast_mut::<FixedSizeListBuilder<Int32Builder>>()
-    {
-        l.values().append_nulls(n);
-        l.append(false);
-    } else if let Some(l) = b
-        .as_any_mut()
-        .downcast_mut::<FixedSizeListBuilder<Int16Builder>>()
-    {
-        l.values().append_nulls(n);
-        l.append(false);
-    } else if let Some(l) = b
-        .as_any_mut()
-        .downcast_mut::<FixedSizeListBuilder<BooleanBuilder>>()
-    {
-        l.values().append_nulls(n);
-        l.append(false);
-    } else if let Some(l) = b.as_any_mut().downcast_mut::<ListBuilder<Float64Builder>>() {
-        l.append(false);
-    } else if let Some(l) = b.as_any_mut().downcast_mut::<ListBuilder<Float32Builder>>() {
-        l.append(false);
-    } else if let Some(l) = b.as_any_mut().downcast_mut::<ListBuilder<Int64Builder>>() {
-        l.append(false);
-    } else if let Some(l) = b.as_any_mut().downcast_mut::<ListBuilder<Int32Builder>>() {
-        l.append(false);
-    } else if let Some(l) = b.as_any_mut().downcast_mut::<ListBuilder<Int16Builder>>() {
-        l.append(false);
-    } else if let Some(l) = b.as_any_mut().downcast_mut::<ListBuilder<BooleanBuilder>>() {
-        l.append(false);
+    macro_rules! null_in {
+        ($($item:ty),*) => {
+            $(
+                if let Some(l) = b.as_any_mut().downcast_mut::<FixedSizeListBuilder<$item>>() {
+                    l.values().append_nulls(n);
+                    l.append(false);
+                    return;
+                }
+                if let Some(l) = b.as_any_mut().downcast_mut::<ListBuilder<$item>>() {
+                    l.append(false);
+                    return;
+                }
+            )*
+        };
     }
+    null_in!(
+        Float64Builder,
+        Float32Builder,
+        Int64Builder,
+        Int32Builder,
+        Int16Builder,
+        BooleanBuilder
+    );
 }
 
 fn list_append(
