@@ -10,6 +10,12 @@ use adql_syntax::{
 use anyhow::{bail, Context, Result};
 
 mod query;
+
+// Query execution allocates and frees many page-sized buffers (Parquet pages,
+// batches); mimalloc reuses them instead of returning them to the OS and
+// faulting fresh zeroed pages back in, as the system allocator does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Args, Parser, Subcommand};
 
 /// ADQL compiler and query toolkit.

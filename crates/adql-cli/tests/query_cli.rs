@@ -167,7 +167,16 @@ fn limits_and_corrupt_files_get_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("longer than --timeout 0 s"));
     // A snapshot whose Parquet file is garbage: the error names the file.
-    let demo = cache.join("demo-v1-150000");
+    let demo = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("demo-")
+        })
+        .expect("the demo snapshot in the cache");
     let broken = cache.join("broken");
     std::fs::create_dir_all(&broken).unwrap();
     std::fs::copy(demo.join("snapshot.json"), broken.join("snapshot.json")).unwrap();

@@ -80,7 +80,9 @@ fn generate_info_ingest() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
-    assert!(String::from_utf8_lossy(&demo.stdout).contains("rows       150000"));
-    assert!(dir.join("demo-v1-150000/snapshot.json").exists());
+    let info = String::from_utf8_lossy(&demo.stdout);
+    assert!(info.contains("rows       150000"), "{info}");
+    assert!(info.contains("row groups 19 in 1 file(s)"), "{info}");
+    assert!(dir.join("demo-v1-150000-rg8192/snapshot.json").exists());
     std::fs::remove_dir_all(&dir).ok();
 }

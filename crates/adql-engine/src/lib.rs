@@ -86,8 +86,10 @@ impl Engine {
         let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
             .with_memory_limit(options.memory_limit, 1.0)
             .build_arc()?;
-        let ctx =
-            SessionContext::new_with_config_rt(datafusion::prelude::SessionConfig::new(), runtime);
+        let ctx = SessionContext::new_with_config_rt(
+            datafusion::prelude::SessionConfig::from_env()?,
+            runtime,
+        );
         let mut catalogue = Catalogue::default();
         catalogue.add_snapshot(&ctx, snapshot).await?;
         for (name, path) in tables {
@@ -151,6 +153,13 @@ impl Engine {
             "\n== Optimised logical plan\n{}\n",
             optimized.display_indent()
         ));
+        let late = catalog::late_scans(&optimized);
+        if !late.is_empty() {
+            out.push_str(&format!(
+                "\n== Late materialisation (positional constraint: the filter columns are decoded first, the others only for rows that pass)\n{}\n",
+                late.join(", ")
+            ));
+        }
         if analyze {
             let batches = df.explain(false, true)?.collect().await?;
             out.push_str("\n== Physical plan, executed (EXPLAIN ANALYZE)\n");

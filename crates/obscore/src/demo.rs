@@ -13,6 +13,9 @@ use crate::snapshot::Snapshot;
 pub const DEMO_ROWS: u64 = 150_000;
 /// Its seed.
 pub const DEMO_SEED: u64 = 1;
+/// Rows per row group: smaller than a full snapshot's so that the demo, like the
+/// full table, has enough row groups for pruning to skip (19 of them).
+pub const DEMO_ROW_GROUP_ROWS: usize = 8_192;
 
 /// The cache directory: `$ADQL_CACHE_DIR`, `$XDG_CACHE_HOME/adql-rs` or
 /// `~/.cache/adql-rs`.
@@ -32,7 +35,7 @@ pub fn cache_dir() -> PathBuf {
 /// Where the demo snapshot lives (versioned with the snapshot format).
 pub fn demo_dir() -> PathBuf {
     cache_dir().join(format!(
-        "demo-v{}-{DEMO_ROWS}",
+        "demo-v{}-{DEMO_ROWS}-rg{DEMO_ROW_GROUP_ROWS}",
         crate::snapshot::FORMAT_VERSION
     ))
 }
@@ -53,7 +56,10 @@ pub fn demo_snapshot() -> Result<Snapshot> {
     }
     generate(
         &dir,
-        &GenerateOptions::new(DEMO_ROWS, DEMO_SEED),
+        &GenerateOptions {
+            row_group_rows: DEMO_ROW_GROUP_ROWS,
+            ..GenerateOptions::new(DEMO_ROWS, DEMO_SEED)
+        },
         &mut |_, _| {},
     )
 }

@@ -13,6 +13,9 @@
 //!   band overlapping the hidden Dec bounds of `s_region`.
 //!
 //! Each added condition is implied by the exact one, so results do not change.
+//! A condition is added only when the table's row-group statistics show it
+//! skips at least one row group: over a file without spatial order it would
+//! skip nothing and only cost time (the exact test decides alone there).
 
 use adql_geom::{bounds, coverage, RaRange, Region, SkyBounds};
 use adql_syntax::ast::{BinaryOp, Expr as Ast, Literal, LiteralValue};
@@ -91,7 +94,15 @@ impl Planner<'_> {
                 if let (Some(Region::Point(p)), Some(())) =
                     (constant_region(a), region_column(b, scope))
                 {
-                    return Ok(vec![point_in_region_bounds(p.ra(), p.dec(), scope)]);
+                    let (ra, dec) = (p.ra(), p.dec());
+                    let useful = skips(scope, "_region_dec_min", &[(f64::NEG_INFINITY, dec)])
+                        || skips(scope, "_region_dec_max", &[(dec, f64::INFINITY)])
+                        || skips(scope, "_region_ra_min", &[(f64::NEG_INFINITY, ra)])
+                        || skips(scope, "_region_ra_max", &[(ra, f64::INFINITY)]);
+                    return Ok(useful
+                        .then(|| point_in_region_bounds(ra, dec, scope))
+                        .into_iter()
+                        .collect());
                 }
                 Ok(Vec::new())
             }
@@ -101,9 +112,12 @@ impl Planner<'_> {
                     (_, Some(())) => constant_region(a),
                     _ => None,
                 };
-                Ok(shape
-                    .map(|s| vec![dec_overlap(&bounds(&s), scope)])
-                    .unwrap_or_default())
+                let Some(b) = shape.map(|s| bounds(&s)) else {
+                    return Ok(Vec::new());
+                };
+                let useful = skips(scope, "_region_dec_max", &[(b.dec_min, f64::INFINITY)])
+                    || skips(scope, "_region_dec_min", &[(f64::NEG_INFINITY, b.dec_max)]);
+                Ok(useful.then(|| dec_overlap(&b, scope)).into_iter().collect())
             }
             _ => Ok(Vec::new()),
         }
@@ -145,13 +159,22 @@ impl Planner<'_> {
     ) -> Vec<Expr> {
         let b = bounds(shape);
         let column = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
-        let mut out = vec![column(dec).between(lit(b.dec_min), lit(b.dec_max))];
-        if let Some(ra_condition) = ra_in(&b, column(ra)) {
-            out.push(ra_condition);
+        let mut out = Vec::new();
+        if skips(scope, dec, &[(b.dec_min, b.dec_max)]) {
+            out.push(column(dec).between(lit(b.dec_min), lit(b.dec_max)));
+        }
+        if b.ra != RaRange::Full && skips(scope, ra, &b.ra.intervals()) {
+            out.extend(ra_in(&b, column(ra)));
         }
         if ra == "s_ra" && dec == "s_dec" && has_hidden(scope) {
-            if let Some(h) = healpix_ranges(shape, column("_healpix")) {
-                out.push(h);
+            if let Some(ranges) = healpix_ranges(shape) {
+                let intervals: Vec<(f64, f64)> = ranges
+                    .iter()
+                    .map(|&(lo, hi)| (lo as f64, (hi - 1) as f64))
+                    .collect();
+                if skips(scope, "_healpix", &intervals) {
+                    out.extend(healpix_condition(&ranges, column("_healpix")));
+                }
             }
         }
         out
@@ -212,6 +235,14 @@ fn has_hidden(scope: &TableScope) -> bool {
     scope.hidden
 }
 
+/// True if restricting `column` to `intervals` lets the reader skip a row group.
+fn skips(scope: &TableScope, column: &str, intervals: &[(f64, f64)]) -> bool {
+    scope
+        .stats
+        .as_ref()
+        .is_some_and(|s| s.skips(column, intervals))
+}
+
 /// A geometry written with constants only, evaluated at plan time.
 fn constant_region(e: &Ast) -> Option<Region> {
     match e.unnested() {
@@ -265,22 +296,32 @@ fn ra_in(b: &SkyBounds, ra: Expr) -> Option<Expr> {
         .reduce(Expr::or)
 }
 
-/// The shape's HEALPix covering as `_healpix` ranges, at the deepest depth
-/// (≤ 12) that needs at most [`MAX_RANGES`] ranges.
-fn healpix_ranges(shape: &Region, column: Expr) -> Option<Expr> {
+/// The shape's HEALPix covering as half-open ranges of `_healpix` values, at
+/// the deepest depth (≤ 12) that needs at most [`MAX_RANGES`] ranges.
+fn healpix_ranges(shape: &Region) -> Option<Vec<(i64, i64)>> {
     let depth_key = obscore::snapshot::HEALPIX_DEPTH;
     let (depth, ranges) = (4..=12u8)
         .rev()
         .map(|d| (d, coverage::covering(shape, d)))
         .find(|(_, r)| r.len() <= MAX_RANGES)?;
     let shift = 2 * u32::from(depth_key - depth);
+    Some(
+        ranges
+            .into_iter()
+            .map(|r| ((r.start << shift) as i64, (r.end << shift) as i64))
+            .collect(),
+    )
+}
+
+/// `column` inside one of the half-open `ranges`.
+fn healpix_condition(ranges: &[(i64, i64)], column: Expr) -> Option<Expr> {
     ranges
-        .into_iter()
-        .map(|r| {
+        .iter()
+        .map(|&(lo, hi)| {
             column
                 .clone()
-                .gt_eq(lit((r.start << shift) as i64))
-                .and(column.clone().lt(lit((r.end << shift) as i64)))
+                .gt_eq(lit(lo))
+                .and(column.clone().lt(lit(hi)))
         })
         .reduce(Expr::or)
 }

@@ -17,6 +17,9 @@ pub(crate) struct TableScope {
     pub meta: obscore::snapshot::TableMeta,
     /// True if it has the hidden pruning columns of a snapshot.
     pub hidden: bool,
+    /// Row-group statistics, for a Parquet table: pruning conditions are added
+    /// only where they let the reader skip row groups.
+    pub stats: Option<std::sync::Arc<crate::catalog::RowGroupStats>>,
     /// The name its columns are qualified with in the plan.
     pub alias: String,
     /// Names a query may use to qualify its columns: the alias, or the table name.
@@ -119,6 +122,7 @@ impl<'c> Planner<'c> {
                 let scope = TableScope {
                     meta: entry.meta.clone(),
                     hidden,
+                    stats: entry.stats.clone(),
                     alias: alias_name,
                     qualifiers,
                     merged: Vec::new(),
@@ -229,6 +233,7 @@ fn derived(planned: super::PlannedQuery, alias: String) -> Result<(LogicalPlanBu
     let scope = TableScope {
         meta,
         hidden: false,
+        stats: None,
         alias: alias.clone(),
         qualifiers: vec![alias],
         merged: Vec::new(),

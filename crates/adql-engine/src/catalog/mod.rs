@@ -2,13 +2,18 @@
 //! other snapshots or Parquet files, and TAP_SCHEMA), resolved as ADQL says:
 //! regular identifiers case-insensitively, delimited ones exactly.
 
+mod parquet;
+
 use std::sync::Arc;
 
 use adql_syntax::ast::ObjectName;
 use datafusion::datasource::{MemTable, TableProvider};
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use datafusion::prelude::SessionContext;
 use obscore::snapshot::{Snapshot, TableMeta};
 
+pub use self::parquet::{
+    is_small_positional, late_scans, ParquetTable, RowGroupStats, SMALL_REGION_SQ_DEG,
+};
 use crate::error::{EngineError, Result};
 
 /// A table a query can use.
@@ -18,6 +23,8 @@ pub struct TableEntry {
     pub meta: TableMeta,
     /// The data.
     pub provider: Arc<dyn TableProvider>,
+    /// Row-group statistics of a Parquet file (none for in-memory tables).
+    pub stats: Option<Arc<RowGroupStats>>,
 }
 
 /// The tables known to a session.
@@ -29,15 +36,14 @@ pub struct Catalogue {
 impl Catalogue {
     /// Registers a snapshot's table.
     pub async fn add_snapshot(&mut self, ctx: &SessionContext, snapshot: &Snapshot) -> Result<()> {
-        let internal = format!("t{}", self.tables.len());
-        let path = snapshot.files()[0].display().to_string();
-        ctx.register_parquet(&internal, &path, ParquetReadOptions::default())
+        let path = &snapshot.files()[0];
+        let table = ParquetTable::open(ctx, path)
             .await
-            .map_err(|e| e.context(format!("reading the snapshot file {path}")))?;
-        let provider = ctx.table_provider(internal.as_str()).await?;
+            .map_err(|e| e.context(format!("reading the snapshot file {}", path.display())))?;
         self.tables.push(TableEntry {
             meta: snapshot.manifest.table.clone(),
-            provider,
+            stats: Some(table.stats().clone()),
+            provider: Arc::new(table),
         });
         Ok(())
     }
@@ -62,15 +68,11 @@ impl Catalogue {
             snapshot.manifest.table.name = name.into();
             return self.add_snapshot(ctx, &snapshot).await;
         }
-        let internal = format!("t{}", self.tables.len());
-        ctx.register_parquet(
-            &internal,
-            path.display().to_string().as_str(),
-            ParquetReadOptions::default(),
-        )
-        .await
-        .map_err(|e| e.context(format!("reading the Parquet file {}", path.display())))?;
-        let provider = ctx.table_provider(internal.as_str()).await?;
+        let table = ParquetTable::open(ctx, path)
+            .await
+            .map_err(|e| e.context(format!("reading the Parquet file {}", path.display())))?;
+        let stats = Some(table.stats().clone());
+        let provider: Arc<dyn TableProvider> = Arc::new(table);
         let mut columns = Vec::new();
         for field in provider.schema().fields() {
             let Some(column_type) = obscore::model::ColumnType::from_arrow(field.data_type())
@@ -88,7 +90,11 @@ impl Catalogue {
             description: format!("{}", path.display()),
             columns,
         };
-        self.tables.push(TableEntry { meta, provider });
+        self.tables.push(TableEntry {
+            meta,
+            provider,
+            stats,
+        });
         Ok(())
     }
 
@@ -98,6 +104,7 @@ impl Catalogue {
         self.tables.push(TableEntry {
             meta,
             provider: Arc::new(provider),
+            stats: None,
         });
         Ok(())
     }

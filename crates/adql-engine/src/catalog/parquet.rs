@@ -1,0 +1,404 @@
+//! A Parquet file as a table, read one of two ways per scan:
+//!
+//! - **eagerly**: every projected column is decoded, then the filters run — the
+//!   faster way when many rows match;
+//! - **late-materialised** (Parquet filter pushdown): the filter columns are
+//!   decoded first, and the other columns only for the rows that pass — much
+//!   faster when few rows match, and slower when matches are many and scattered
+//!   (the reader then spends its time on fragmented row selections).
+//!
+//! A scan is late-materialised when one of its filters is a positional
+//! constraint on a constant region of at most [`SMALL_REGION_SQ_DEG`] — the
+//! usual TAP query (a cone, a box, a polygon, a point in `s_region`), which
+//! selects a small part of a sky survey. Other filters are read eagerly.
+//!
+//! The file's row-group statistics are kept too ([`RowGroupStats`]): the planner
+//! adds range conditions only where they let the reader skip row groups.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use datafusion::catalog::Session;
+use datafusion::common::{Constraints, Result as DfResult, ScalarValue, Statistics};
+use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
+use datafusion::object_store::ObjectStoreExt;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
+use parquet::file::statistics::Statistics as ParquetStatistics;
+
+/// Regions up to this area (1 % of the sky) make a scan late-materialised.
+pub const SMALL_REGION_SQ_DEG: f64 = 412.53;
+
+/// Per-row-group minimum and maximum of a Parquet file's numeric columns, from
+/// its footer.
+#[derive(Debug, Default, Clone)]
+pub struct RowGroupStats {
+    row_groups: usize,
+    /// Column name → (min, max) per row group; `None` where a row group has no
+    /// statistics for it.
+    ranges: HashMap<String, Vec<Option<(f64, f64)>>>,
+}
+
+impl RowGroupStats {
+    /// The statistics in a Parquet footer.
+    pub fn from_metadata(metadata: &ParquetMetaData) -> RowGroupStats {
+        let mut ranges: HashMap<String, Vec<Option<(f64, f64)>>> = HashMap::new();
+        for (index, row_group) in metadata.row_groups().iter().enumerate() {
+            for column in row_group.columns() {
+                let range = column.statistics().and_then(numeric_range);
+                let slot = ranges
+                    .entry(column.column_path().string())
+                    .or_insert_with(|| vec![None; metadata.num_row_groups()]);
+                slot[index] = range;
+            }
+        }
+        RowGroupStats {
+            row_groups: metadata.num_row_groups(),
+            ranges,
+        }
+    }
+
+    /// The number of row groups.
+    pub fn row_groups(&self) -> usize {
+        self.row_groups
+    }
+
+    /// True if the statistics prove some row group has no value of `column`
+    /// inside any of `intervals` (closed): a condition restricting `column` to
+    /// them lets the reader skip that row group.
+    pub fn skips(&self, column: &str, intervals: &[(f64, f64)]) -> bool {
+        let Some(ranges) = self.ranges.get(column) else {
+            return false;
+        };
+        ranges.iter().any(|range| match range {
+            Some((min, max)) => !intervals.iter().any(|(lo, hi)| min <= hi && max >= lo),
+            None => false,
+        })
+    }
+}
+
+fn numeric_range(statistics: &ParquetStatistics) -> Option<(f64, f64)> {
+    fn pair<T: Copy + Into<f64>>(min: Option<&T>, max: Option<&T>) -> Option<(f64, f64)> {
+        Some(((*min?).into(), (*max?).into()))
+    }
+    let (min, max) = match statistics {
+        ParquetStatistics::Int32(s) => pair(s.min_opt(), s.max_opt())?,
+        // i64 → f64 rounds beyond 2^53; the bounds are only used to decide
+        // whether a range condition is worth adding, so widen by one ulp-ish.
+        ParquetStatistics::Int64(s) => {
+            let (min, max) = (*s.min_opt()?, *s.max_opt()?);
+            ((min as f64).next_down(), (max as f64).next_up())
+        }
+        ParquetStatistics::Float(s) => pair(s.min_opt(), s.max_opt())?,
+        ParquetStatistics::Double(s) => pair(s.min_opt(), s.max_opt())?,
+        _ => return None,
+    };
+    (min <= max).then_some((min, max))
+}
+
+/// A Parquet file as a table: an eager and a late-materialised reading of the
+/// same file, chosen per scan from its filters, and the file's row-group
+/// statistics.
+#[derive(Debug)]
+pub struct ParquetTable {
+    eager: Arc<ListingTable>,
+    late: Arc<ListingTable>,
+    stats: Arc<RowGroupStats>,
+}
+
+impl ParquetTable {
+    /// Opens the Parquet file at `path`.
+    pub async fn open(ctx: &SessionContext, path: &std::path::Path) -> DfResult<ParquetTable> {
+        let url = ListingTableUrl::parse(path.display().to_string())?;
+        let listing = |late: bool| {
+            let mut table_options = ctx.copied_table_options();
+            table_options.parquet.global.pushdown_filters = late;
+            table_options.parquet.global.reorder_filters = late;
+            let mut options =
+                datafusion::datasource::file_format::options::ReadOptions::to_listing_options(
+                    &ParquetReadOptions::default(),
+                    &ctx.copied_config(),
+                    table_options,
+                );
+            // The file is named explicitly: whatever its extension, read it.
+            options.file_extension = String::new();
+            options
+        };
+        let eager_options = listing(false);
+        let schema = eager_options.infer_schema(&ctx.state(), &url).await?;
+        let table = |options| -> DfResult<Arc<ListingTable>> {
+            let config = ListingTableConfig::new(url.clone())
+                .with_listing_options(options)
+                .with_schema(schema.clone());
+            Ok(Arc::new(ListingTable::try_new(config)?.with_cache(
+                ctx.runtime_env().cache_manager.get_file_statistic_cache(),
+            )))
+        };
+        // The footer as DataFusion read it for the schema (its metadata cache),
+        // not parsed a second time.
+        let store = ctx.runtime_env().object_store(&url)?;
+        let object = store.head(url.prefix()).await?;
+        let footer = DFParquetMetadata::new(store.as_ref(), &object)
+            .with_file_metadata_cache(Some(
+                ctx.runtime_env().cache_manager.get_file_metadata_cache(),
+            ))
+            .with_page_index_policy(Some(PageIndexPolicy::Skip))
+            .fetch_metadata()
+            .await?;
+        let stats = RowGroupStats::from_metadata(&footer);
+        Ok(ParquetTable {
+            eager: table(eager_options)?,
+            late: table(listing(true))?,
+            stats: Arc::new(stats),
+        })
+    }
+
+    /// The file's row-group statistics.
+    pub fn stats(&self) -> &Arc<RowGroupStats> {
+        &self.stats
+    }
+
+    /// True if a scan with `filters` and `projection` reads late-materialised:
+    /// one filter is a positional constraint on a small constant region, and the
+    /// scan outputs columns the filters do not read (else nothing is left to
+    /// decode later).
+    pub fn is_late(&self, filters: &[Expr], projection: Option<&[usize]>) -> bool {
+        if !filters.iter().any(is_small_positional) {
+            return false;
+        }
+        let filtered: std::collections::HashSet<&str> = filters
+            .iter()
+            .flat_map(|f| f.column_refs())
+            .map(|c| c.name.as_str())
+            .collect();
+        let schema = self.eager.schema();
+        match projection {
+            None => schema.fields().len() > filtered.len(),
+            Some(indices) => indices
+                .iter()
+                .any(|&i| !filtered.contains(schema.field(i).name().as_str())),
+        }
+    }
+
+    fn reading(&self, filters: &[Expr], projection: Option<&[usize]>) -> &Arc<ListingTable> {
+        if self.is_late(filters, projection) {
+            &self.late
+        } else {
+            &self.eager
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl TableProvider for ParquetTable {
+    fn schema(&self) -> SchemaRef {
+        self.eager.schema()
+    }
+
+    fn constraints(&self) -> Option<&Constraints> {
+        self.eager.constraints()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.reading(filters, projection.map(Vec::as_slice))
+            .scan(state, projection, filters, limit)
+            .await
+    }
+
+    async fn scan_with_args<'a>(
+        &self,
+        state: &dyn Session,
+        args: datafusion::catalog::ScanArgs<'a>,
+    ) -> DfResult<datafusion::catalog::ScanResult> {
+        let reading = self.reading(args.filters().unwrap_or(&[]), args.projection());
+        reading.scan_with_args(state, args).await
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        self.eager.supports_filters_pushdown(filters)
+    }
+
+    fn statistics(&self) -> Option<Statistics> {
+        self.eager.statistics()
+    }
+}
+
+/// True if `filter` is `f(…) = 1` for a geometry predicate (CONTAINS,
+/// INTERSECTS) with a constant region argument of at most
+/// [`SMALL_REGION_SQ_DEG`], or `DISTANCE(…, <constant point>) < r` with a small
+/// circle.
+pub fn is_small_positional(filter: &Expr) -> bool {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = filter else {
+        return false;
+    };
+    match op {
+        Operator::Eq => {
+            let call = match (is_one(left), is_one(right)) {
+                (false, true) => left,
+                (true, false) => right,
+                _ => return false,
+            };
+            let Expr::ScalarFunction(f) = call.as_ref() else {
+                return false;
+            };
+            matches!(
+                f.name(),
+                "adql_contains" | "adql_intersects" | "adql_point_in_shape"
+            ) && f
+                .args
+                .iter()
+                .any(|a| constant_area(a).is_some_and(|area| area <= SMALL_REGION_SQ_DEG))
+        }
+        Operator::Lt | Operator::LtEq => {
+            let (Expr::ScalarFunction(f), Some(radius)) = (left.as_ref(), number(right)) else {
+                return false;
+            };
+            let has_constant_point = match f.name() {
+                "adql_distance" => f.args.iter().any(|a| constant_area(a) == Some(0.0)),
+                "adql_distance4" => {
+                    f.args.len() == 4 && f.args[2..].iter().all(|a| number(a).is_some())
+                }
+                _ => false,
+            };
+            let small_circle = adql_geom::Point::new(0.0, 0.0)
+                .and_then(|centre| adql_geom::Circle::new(centre, radius.clamp(0.0, 180.0)))
+                .is_ok_and(|c| c.area() <= SMALL_REGION_SQ_DEG);
+            has_constant_point && small_circle
+        }
+        _ => false,
+    }
+}
+
+fn is_one(e: &Expr) -> bool {
+    number(e) == Some(1.0)
+}
+
+fn number(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Literal(v, _) => match v {
+            ScalarValue::Int32(Some(i)) => Some(f64::from(*i)),
+            ScalarValue::Int64(Some(i)) => Some(*i as f64),
+            ScalarValue::Float64(Some(x)) => Some(*x),
+            _ => None,
+        },
+        Expr::Cast(c) => number(&c.expr),
+        _ => None,
+    }
+}
+
+/// The area of a constant geometry (an STC-S literal, as constant folding
+/// leaves the geometry constructors).
+fn constant_area(e: &Expr) -> Option<f64> {
+    let Expr::Literal(v, _) = e else {
+        return None;
+    };
+    let text = match v {
+        ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => s,
+        _ => return None,
+    };
+    adql_geom::stcs::parse(text).ok()?.area().ok()
+}
+
+/// The scans of `plan` (by table name) that read their Parquet file
+/// late-materialised, for EXPLAIN.
+pub fn late_scans(plan: &datafusion::logical_expr::LogicalPlan) -> Vec<String> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::logical_expr::LogicalPlan;
+    let mut out = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            if let Ok(provider) = datafusion::datasource::source_as_provider(&scan.source) {
+                let table =
+                    (provider.as_ref() as &dyn std::any::Any).downcast_ref::<ParquetTable>();
+                if table.is_some_and(|t| t.is_late(&scan.filters, scan.projection.as_deref())) {
+                    out.push(scan.table_name.to_string());
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::logical_expr::{col, lit};
+
+    fn call(name: &str, args: Vec<Expr>) -> Expr {
+        let function = match name {
+            "adql_point_in_shape" => crate::udf::GeometryFunction::PointInShape,
+            "adql_contains" => crate::udf::GeometryFunction::Contains,
+            "adql_distance" => crate::udf::GeometryFunction::Distance,
+            _ => crate::udf::GeometryFunction::Distance4,
+        };
+        crate::udf::udf(function).call(args)
+    }
+
+    #[test]
+    fn small_positional_constraints() {
+        let cone = |r: f64| {
+            call(
+                "adql_point_in_shape",
+                vec![col("ra"), col("dec"), lit(format!("CIRCLE ICRS 10 20 {r}"))],
+            )
+        };
+        assert!(is_small_positional(&cone(0.5).eq(lit(1))));
+        assert!(is_small_positional(&lit(1).eq(cone(11.0))));
+        // 1 % of the sky is a cap of radius 11.48°.
+        assert!(!is_small_positional(&cone(11.6).eq(lit(1))));
+        assert!(!is_small_positional(&cone(0.5).eq(lit(0))));
+        let point_in_region = call(
+            "adql_contains",
+            vec![lit("POSITION ICRS 10 20"), col("s_region")],
+        );
+        assert!(is_small_positional(&point_in_region.eq(lit(1))));
+        let distance = call("adql_distance", vec![col("p"), lit("POSITION ICRS 10 20")]);
+        assert!(is_small_positional(&distance.clone().lt(lit(0.5))));
+        assert!(!is_small_positional(&distance.clone().lt(lit(20.0))));
+        assert!(!is_small_positional(&distance.gt(lit(0.5))));
+        let between_columns = call("adql_distance", vec![col("p"), col("q")]);
+        assert!(!is_small_positional(&between_columns.lt(lit(0.5))));
+        let four = call(
+            "adql_distance4",
+            vec![col("ra"), col("dec"), lit(10.0), lit(20.0)],
+        );
+        assert!(is_small_positional(&four.lt_eq(lit(1.0))));
+        assert!(!is_small_positional(&col("calib_level").eq(lit(1))));
+    }
+
+    #[test]
+    fn ranges_skip_row_groups_only_outside_them() {
+        let stats = RowGroupStats {
+            row_groups: 3,
+            ranges: HashMap::from([(
+                "dec".to_string(),
+                vec![Some((-40.0, -30.0)), Some((-30.0, -20.0)), None],
+            )]),
+        };
+        assert!(stats.skips("dec", &[(-35.0, -32.0)]));
+        assert!(!stats.skips("dec", &[(-35.0, -25.0)]));
+        // Two intervals (RA across the seam): a group is skipped if outside both.
+        assert!(!stats.skips("dec", &[(-45.0, -38.0), (-22.0, -21.0)]));
+        assert!(stats.skips("dec", &[(-45.0, -42.0), (-22.0, -21.0)]));
+        assert!(!stats.skips("ra", &[(0.0, 1.0)]));
+    }
+}
