@@ -230,12 +230,29 @@ fn read_stdin() -> Result<String> {
     Ok(text)
 }
 
+/// An error and its causes, each said once: DataFusion's messages already
+/// include the errors they wrap, which are also their sources.
+pub(crate) fn report(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("adql: {err:#}");
+            eprintln!("adql: {}", report(&err));
             ExitCode::from(2)
         }
     }

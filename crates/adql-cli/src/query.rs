@@ -133,7 +133,7 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {
-                eprintln!("adql: {e:#}");
+                eprintln!("adql: {}", crate::report(&e));
                 Ok(ExitCode::from(1))
             }
         }

@@ -197,5 +197,25 @@ fn limits_and_corrupt_files_get_clear_errors() {
     assert_ne!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("part-00000.parquet"), "{err}");
+    // Each cause said once (DataFusion's messages repeat the errors they wrap).
+    assert_eq!(err.matches("Corrupt footer").count(), 1, "{err}");
+    // A --table file that is not there.
+    let missing = cache.join("missing.parquet");
+    let out = adql(
+        &[
+            "query",
+            "--table",
+            &format!("my.t={}", missing.display()),
+            "SELECT 1 AS one FROM my.t",
+        ],
+        &cache,
+    );
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("missing.parquet") && err.contains("No such file"),
+        "{err}"
+    );
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
     std::fs::remove_dir_all(&cache).ok();
 }

@@ -114,6 +114,8 @@ pub struct ParquetTable {
 impl ParquetTable {
     /// Opens the Parquet file at `path`.
     pub async fn open(ctx: &SessionContext, path: &std::path::Path) -> DfResult<ParquetTable> {
+        // A clear "no such file" rather than an empty listing.
+        std::fs::metadata(path)?;
         let url = ListingTableUrl::parse(path.display().to_string())?;
         let listing = |late: bool| {
             let mut table_options = ctx.copied_table_options();
