@@ -311,4 +311,33 @@ async fn udf_catalogue_functions() {
         assert_eq!(w.value(i), 1);
         assert_eq!(m.value(i), i32::from(band == "i"));
     }
+
+    // ivo_hashlist_has and ivo_interval_overlaps, checked against the row's values.
+    let q = "SELECT ivo_hashlist_has('cube#IMAGE#spectrum', dataproduct_type) AS image, ivo_hashlist_has('cube#spectrum', dataproduct_type) AS other, ivo_interval_overlaps(em_min, em_max, 7e-7, 8e-7) AS overlap, ivo_interval_overlaps(em_min, em_max, em_max, 1) AS touching, ivo_interval_overlaps(em_min, NULL, 0, 1) AS undecided, em_min, em_max FROM ivoa.ObsCore WHERE obs_id = 'DC2-4431-17' AND dataproduct_subtype = 'lsst.deepCoadd_calexp'";
+    let batches = rows(&engine, q).await;
+    assert_eq!(count(&batches), 6);
+    let b = &batches[0];
+    let int = |i: usize| {
+        b.column(i)
+            .as_primitive::<arrow::datatypes::Int32Type>()
+            .clone()
+    };
+    let float = |i: usize| {
+        b.column(i)
+            .as_primitive::<arrow::datatypes::Float64Type>()
+            .clone()
+    };
+    let (image, other, overlaps, touching, unknown) = (int(0), int(1), int(2), int(3), int(4));
+    let (em_min, em_max) = (float(5), float(6));
+    let mut overlapping = 0;
+    for i in 0..b.num_rows() {
+        assert_eq!((image.value(i), other.value(i)), (1, 0));
+        let expected = em_min.value(i) <= 8e-7 && 7e-7 <= em_max.value(i);
+        assert_eq!(overlaps.value(i), i32::from(expected), "row {i}");
+        overlapping += usize::from(expected);
+        assert_eq!(touching.value(i), 1);
+        assert!(unknown.is_null(i));
+    }
+    // Some bands reach into 700–800 nm and some do not: both outcomes are tested.
+    assert!(overlapping > 0 && overlapping < 6, "{overlapping}");
 }

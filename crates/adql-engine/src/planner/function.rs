@@ -177,6 +177,13 @@ impl Planner<'_> {
                 }
                 ("ivo_healpix_center", 2) => catalogue_udf(C::HealpixCenter).call(args),
                 ("ivo_hasword", 2) => catalogue_udf(C::HasWord).call(args),
+                ("ivo_hashlist_has", 2) => catalogue_udf(C::HashlistHas).call(args),
+                ("ivo_interval_overlaps", 4) => {
+                    // [l1, h1] and [l2, h2] overlap (touching counts); NULL in, NULL out.
+                    let [l1, h1, l2, h2]: [Expr; 4] = args.try_into().expect("four arguments");
+                    let overlaps = l1.lt_eq(h2).and(l2.lt_eq(h1));
+                    datafusion::logical_expr::cast(overlaps, DataType::Int32)
+                }
                 ("ivo_nocasematch", 2) => {
                     let pattern = args.pop().expect("two arguments");
                     let value = args.pop().expect("two arguments");

@@ -1,5 +1,6 @@
 //! Functions of the IVOA UDF catalogue as UDFs: `ivo_healpix_index`,
-//! `ivo_healpix_center`, `ivo_hasword` (`ivo_nocasematch` is lowered to ILIKE).
+//! `ivo_healpix_center`, `ivo_hasword`, `ivo_hashlist_has` (`ivo_nocasematch`
+//! is lowered to ILIKE, `ivo_interval_overlaps` to comparisons).
 
 use std::sync::Arc;
 
@@ -20,6 +21,9 @@ pub enum CatalogueFunction {
     HealpixCenter,
     /// `ivo_hasword(haystack, needle)` → 1 if needle is a word of haystack (case-insensitive).
     HasWord,
+    /// `ivo_hashlist_has(hashlist, item)` → 1 if item is one of the `#`-separated
+    /// words of hashlist (case-insensitive).
+    HashlistHas,
 }
 
 /// A catalogue function as a DataFusion UDF.
@@ -65,12 +69,23 @@ pub fn has_word(haystack: &str, needle: &str) -> bool {
             .any(|w| w.eq_ignore_ascii_case(needle) || w.to_lowercase() == needle.to_lowercase())
 }
 
+/// Whether `item` is one of the `#`-separated words of `list`, compared
+/// case-insensitively (the UDF catalogue leaves an item containing `#`
+/// unspecified: it never matches here).
+pub fn hashlist_has(list: &str, item: &str) -> bool {
+    !item.contains('#')
+        && list
+            .split('#')
+            .any(|w| w.to_lowercase() == item.to_lowercase())
+}
+
 impl ScalarUDFImpl for CatalogueUdf {
     fn name(&self) -> &str {
         match self.function {
             CatalogueFunction::HealpixIndex => "ivo_healpix_index",
             CatalogueFunction::HealpixCenter => "ivo_healpix_center",
             CatalogueFunction::HasWord => "ivo_hasword",
+            CatalogueFunction::HashlistHas => "ivo_hashlist_has",
         }
     }
 
@@ -82,7 +97,7 @@ impl ScalarUDFImpl for CatalogueUdf {
         Ok(match self.function {
             CatalogueFunction::HealpixIndex => DataType::Int64,
             CatalogueFunction::HealpixCenter => DataType::Utf8,
-            CatalogueFunction::HasWord => DataType::Int32,
+            CatalogueFunction::HasWord | CatalogueFunction::HashlistHas => DataType::Int32,
         })
     }
 
@@ -147,13 +162,17 @@ impl ScalarUDFImpl for CatalogueUdf {
                 }
                 Arc::new(StringArray::from(values))
             }
-            CatalogueFunction::HasWord => {
+            CatalogueFunction::HasWord | CatalogueFunction::HashlistHas => {
+                let test = match self.function {
+                    CatalogueFunction::HasWord => has_word,
+                    _ => hashlist_has,
+                };
                 let (h, n) = (cast(&a[0], &DataType::Utf8)?, cast(&a[1], &DataType::Utf8)?);
                 let (h, n) = (h.as_string::<i32>(), n.as_string::<i32>());
                 let values: Int32Array = (0..rows)
                     .map(|row| {
                         (h.is_valid(row) && n.is_valid(row))
-                            .then(|| i32::from(has_word(h.value(row), n.value(row))))
+                            .then(|| i32::from(test(h.value(row), n.value(row))))
                     })
                     .collect();
                 Arc::new(values)
@@ -165,7 +184,17 @@ impl ScalarUDFImpl for CatalogueUdf {
 
 #[cfg(test)]
 mod tests {
-    use super::has_word;
+    use super::{has_word, hashlist_has};
+
+    #[test]
+    fn hashlists() {
+        assert!(hashlist_has("image#Spectrum#cube", "spectrum"));
+        assert!(hashlist_has("image", "IMAGE"));
+        assert!(!hashlist_has("image#spectrum", "spec"));
+        assert!(!hashlist_has("a#b", "a#b"));
+        assert!(hashlist_has("a##b", ""));
+        assert!(!hashlist_has("a#b", ""));
+    }
 
     #[test]
     fn words() {
