@@ -6,7 +6,9 @@ use arrow::datatypes::Int64Type;
 use futures::StreamExt;
 
 async fn engine() -> adql_engine::Engine {
-    let dir = std::env::temp_dir().join(format!("adql-engine-tests-{}", std::process::id()));
+    // One demo snapshot for this test binary's tests, in cargo's scratch
+    // directory for integration tests: reused by later runs, nothing left in /tmp.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("seed-tests-cache");
     std::env::set_var("ADQL_CACHE_DIR", &dir);
     adql_engine::Engine::demo().await.expect("demo snapshot")
 }
