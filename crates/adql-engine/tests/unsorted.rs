@@ -2,12 +2,21 @@
 //! columns only, as a file from elsewhere would be): positional queries give the
 //! same answers as on the sky-ordered snapshot; range conditions are added only
 //! where the row-group statistics let them skip row groups; and a positional
-//! constraint reads the file late-materialised.
+//! constraint reads the file late-materialised. And a snapshot of several
+//! files is read whole.
 
 use std::sync::Arc;
 
 use arrow::array::{RecordBatch, UInt32Array};
 use futures::StreamExt;
+
+/// The demo snapshot, in one cache directory for all tests of this binary
+/// (cargo's scratch directory for integration tests; reused by later runs).
+fn demo() -> obscore::Snapshot {
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unsorted-tests-cache");
+    std::env::set_var("ADQL_CACHE_DIR", cache);
+    obscore::demo::demo_snapshot().unwrap()
+}
 
 async fn count(engine: &adql_engine::Engine, q: &str) -> usize {
     let mut result = engine
@@ -80,8 +89,7 @@ fn has_ranges(plan: &str) -> bool {
 async fn unsorted_file_answers_alike_without_useless_ranges() {
     let dir = std::env::temp_dir().join(format!("adql-engine-unsorted-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::env::set_var("ADQL_CACHE_DIR", &dir);
-    let snapshot = obscore::demo::demo_snapshot().unwrap();
+    let snapshot = demo();
     let copy = dir.join("shuffled.parquet");
     shuffled_copy(&snapshot, &copy);
     let engine = adql_engine::Engine::with_tables(&snapshot, &[("u.t".into(), copy)])
@@ -123,5 +131,42 @@ async fn unsorted_file_answers_alike_without_useless_ranges() {
         let plan = engine.explain(other, false).await.unwrap();
         assert!(!plan.contains("== Late materialisation"), "{plan}");
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_snapshot_of_two_files_reads_both() {
+    let dir = std::env::temp_dir().join(format!("adql-engine-two-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let demo = demo();
+    // The demo's file twice, listed in the sidecar as two parts.
+    let two = dir.join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    for part in ["part-00000.parquet", "part-00001.parquet"] {
+        std::fs::copy(&demo.files()[0], two.join(part)).unwrap();
+    }
+    let mut sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.dir.join("snapshot.json")).unwrap())
+            .unwrap();
+    sidecar["files"] = serde_json::json!(["part-00000.parquet", "part-00001.parquet"]);
+    sidecar["rows"] = serde_json::json!(2 * obscore::demo::DEMO_ROWS);
+    std::fs::write(two.join("snapshot.json"), sidecar.to_string()).unwrap();
+
+    let snapshot = obscore::Snapshot::open(&two).unwrap();
+    let engine = adql_engine::Engine::new(&snapshot).await.unwrap();
+    let all = count(&engine, "SELECT obs_id FROM ivoa.ObsCore").await;
+    assert_eq!(all as u64, 2 * obscore::demo::DEMO_ROWS);
+    let cone = format!("SELECT obs_id FROM ivoa.ObsCore WHERE {}", POSITIONAL[0]);
+    let single = adql_engine::Engine::new(&demo).await.unwrap();
+    assert_eq!(count(&engine, &cone).await, 2 * count(&single, &cone).await);
+
+    // A part that is not Parquet: the error names it.
+    std::fs::write(two.join("part-00001.parquet"), b"PAR1 not parquet").unwrap();
+    let err = adql_engine::Engine::new(&snapshot)
+        .await
+        .err()
+        .expect("a broken part is an error")
+        .to_string();
+    assert!(err.contains("part-00001.parquet"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -36,10 +36,9 @@ pub struct Catalogue {
 impl Catalogue {
     /// Registers a snapshot's table.
     pub async fn add_snapshot(&mut self, ctx: &SessionContext, snapshot: &Snapshot) -> Result<()> {
-        let path = &snapshot.files()[0];
-        let table = ParquetTable::open(ctx, path)
+        let table = ParquetTable::open(ctx, &snapshot.files())
             .await
-            .map_err(|e| e.context(format!("reading the snapshot file {}", path.display())))?;
+            .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.dir.display())))?;
         self.tables.push(TableEntry {
             meta: snapshot.manifest.table.clone(),
             stats: Some(table.stats().clone()),
@@ -68,9 +67,9 @@ impl Catalogue {
             snapshot.manifest.table.name = name.into();
             return self.add_snapshot(ctx, &snapshot).await;
         }
-        let table = ParquetTable::open(ctx, path)
+        let table = ParquetTable::open(ctx, &[path.to_path_buf()])
             .await
-            .map_err(|e| e.context(format!("reading the Parquet file {}", path.display())))?;
+            .map_err(|e| e.context(format!("reading the table {qualified}")))?;
         let stats = Some(table.stats().clone());
         let provider: Arc<dyn TableProvider> = Arc::new(table);
         let mut columns = Vec::new();

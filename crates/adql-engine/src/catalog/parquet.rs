@@ -47,20 +47,30 @@ pub struct RowGroupStats {
 impl RowGroupStats {
     /// The statistics in a Parquet footer.
     pub fn from_metadata(metadata: &ParquetMetaData) -> RowGroupStats {
-        let mut ranges: HashMap<String, Vec<Option<(f64, f64)>>> = HashMap::new();
+        let mut stats = RowGroupStats::default();
+        stats.append(metadata);
+        stats
+    }
+
+    /// Adds the row groups of another file of the same table.
+    pub fn append(&mut self, metadata: &ParquetMetaData) {
+        let before = self.row_groups;
+        let after = before + metadata.num_row_groups();
         for (index, row_group) in metadata.row_groups().iter().enumerate() {
             for column in row_group.columns() {
-                let range = column.statistics().and_then(numeric_range);
-                let slot = ranges
+                let slot = self
+                    .ranges
                     .entry(column.column_path().string())
-                    .or_insert_with(|| vec![None; metadata.num_row_groups()]);
-                slot[index] = range;
+                    .or_insert_with(|| vec![None; before]);
+                slot.resize(after, None);
+                slot[before + index] = column.statistics().and_then(numeric_range);
             }
         }
-        RowGroupStats {
-            row_groups: metadata.num_row_groups(),
-            ranges,
+        // Columns this file lacks: no statistics for its row groups.
+        for slot in self.ranges.values_mut() {
+            slot.resize(after, None);
         }
+        self.row_groups = after;
     }
 
     /// The number of row groups.
@@ -112,11 +122,25 @@ pub struct ParquetTable {
 }
 
 impl ParquetTable {
-    /// Opens the Parquet file at `path`.
-    pub async fn open(ctx: &SessionContext, path: &std::path::Path) -> DfResult<ParquetTable> {
-        // A clear "no such file" rather than an empty listing.
-        std::fs::metadata(path)?;
-        let url = ListingTableUrl::parse(path.display().to_string())?;
+    /// Opens the Parquet files at `paths` (one table; the files share a schema).
+    pub async fn open(
+        ctx: &SessionContext,
+        paths: &[std::path::PathBuf],
+    ) -> DfResult<ParquetTable> {
+        if paths.is_empty() {
+            return Err(datafusion::error::DataFusionError::Plan(
+                "no Parquet files to read".into(),
+            ));
+        }
+        let mut urls = Vec::with_capacity(paths.len());
+        for path in paths {
+            // A clear "no such file" rather than an empty listing.
+            std::fs::metadata(path).map_err(|e| {
+                datafusion::error::DataFusionError::IoError(e)
+                    .context(format!("{}", path.display()))
+            })?;
+            urls.push(ListingTableUrl::parse(path.display().to_string())?);
+        }
         let listing = |late: bool| {
             let mut table_options = ctx.copied_table_options();
             table_options.parquet.global.pushdown_filters = late;
@@ -127,32 +151,40 @@ impl ParquetTable {
                     &ctx.copied_config(),
                     table_options,
                 );
-            // The file is named explicitly: whatever its extension, read it.
+            // The files are named explicitly: whatever their extension, read them.
             options.file_extension = String::new();
             options
         };
+        // Every footer, read once into DataFusion's metadata cache (the schema
+        // and the scans find it there): its row-group statistics, and an error
+        // naming the file if it is not Parquet.
+        let mut stats = RowGroupStats::default();
+        for (url, path) in urls.iter().zip(paths) {
+            let footer = async {
+                let store = ctx.runtime_env().object_store(url)?;
+                let object = store.head(url.prefix()).await?;
+                DFParquetMetadata::new(store.as_ref(), &object)
+                    .with_file_metadata_cache(Some(
+                        ctx.runtime_env().cache_manager.get_file_metadata_cache(),
+                    ))
+                    .with_page_index_policy(Some(PageIndexPolicy::Skip))
+                    .fetch_metadata()
+                    .await
+            }
+            .await
+            .map_err(|e| e.context(format!("{}", path.display())))?;
+            stats.append(&footer);
+        }
         let eager_options = listing(false);
-        let schema = eager_options.infer_schema(&ctx.state(), &url).await?;
+        let schema = eager_options.infer_schema(&ctx.state(), &urls[0]).await?;
         let table = |options| -> DfResult<Arc<ListingTable>> {
-            let config = ListingTableConfig::new(url.clone())
+            let config = ListingTableConfig::new_with_multi_paths(urls.clone())
                 .with_listing_options(options)
                 .with_schema(schema.clone());
             Ok(Arc::new(ListingTable::try_new(config)?.with_cache(
                 ctx.runtime_env().cache_manager.get_file_statistic_cache(),
             )))
         };
-        // The footer as DataFusion read it for the schema (its metadata cache),
-        // not parsed a second time.
-        let store = ctx.runtime_env().object_store(&url)?;
-        let object = store.head(url.prefix()).await?;
-        let footer = DFParquetMetadata::new(store.as_ref(), &object)
-            .with_file_metadata_cache(Some(
-                ctx.runtime_env().cache_manager.get_file_metadata_cache(),
-            ))
-            .with_page_index_policy(Some(PageIndexPolicy::Skip))
-            .fetch_metadata()
-            .await?;
-        let stats = RowGroupStats::from_metadata(&footer);
         Ok(ParquetTable {
             eager: table(eager_options)?,
             late: table(listing(true))?,
