@@ -153,12 +153,12 @@ impl Engine {
             "\n== Optimised logical plan\n{}\n",
             optimized.display_indent()
         ));
-        let late = catalog::late_scans(&optimized);
+        let late = catalog::late_scans(&optimized, &self.ctx.state()).await;
         if !late.is_empty() {
-            out.push_str(&format!(
-                "\n== Late materialisation (positional constraint: the filter columns are decoded first, the others only for rows that pass)\n{}\n",
-                late.join(", ")
-            ));
+            out.push_str("\n== Late materialisation (the filter columns are decoded first, the others only for rows that pass)\n");
+            for (table, reason) in late {
+                out.push_str(&format!("{table}: {reason}\n"));
+            }
         }
         if analyze {
             let batches = df.explain(false, true)?.collect().await?;

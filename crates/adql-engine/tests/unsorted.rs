@@ -122,7 +122,19 @@ async fn unsorted_file_answers_alike_without_useless_ranges() {
     let plan = engine.explain(&positions, true).await.unwrap();
     assert!(!plan.contains("== Late materialisation"), "{plan}");
     assert!(plan.contains("pushdown_rows_pruned=0,"), "{plan}");
-    // nor for a condition that is not positional, nor for a large region.
+    // A filter that is not positional is sampled: late when it keeps few rows
+    // of a row group (an identifier), eager when it keeps many (a calibration
+    // level, a large region, the outside of a cone).
+    let mut found = Vec::new();
+    for table in ["u.t", "ivoa.ObsCore"] {
+        let q = format!("SELECT * FROM {table} WHERE obs_id = 'DC2-4431-17' AND lsst_band = 'i'");
+        let plan = engine.explain(&q, false).await.unwrap();
+        assert!(plan.contains("sampled rows"), "{plan}");
+        found.push(count(&engine, &q).await);
+        let analyzed = engine.explain(&q, true).await.unwrap();
+        assert!(!analyzed.contains("pushdown_rows_pruned=0,"), "{analyzed}");
+    }
+    assert!(found[0] > 0 && found[0] == found[1], "{found:?}");
     for other in [
         "SELECT obs_id FROM u.t WHERE calib_level = 2",
         "SELECT obs_id FROM u.t WHERE CONTAINS(POINT('ICRS', s_ra, s_dec), CIRCLE('ICRS', 55.7, -32.3, 30)) = 1",

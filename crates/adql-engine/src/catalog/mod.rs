@@ -12,7 +12,8 @@ use datafusion::prelude::SessionContext;
 use obscore::snapshot::{Snapshot, TableMeta};
 
 pub use self::parquet::{
-    is_small_positional, late_scans, ParquetTable, RowGroupStats, SMALL_REGION_SQ_DEG,
+    is_small_positional, late_scans, LateReason, ParquetTable, RowGroupStats, SAMPLED_SELECTIVITY,
+    SMALL_REGION_SQ_DEG,
 };
 use crate::error::{EngineError, Result};
 
