@@ -53,13 +53,6 @@ pub struct RowGroupStats {
 }
 
 impl RowGroupStats {
-    /// The statistics in a Parquet footer.
-    pub fn from_metadata(metadata: &ParquetMetaData) -> RowGroupStats {
-        let mut stats = RowGroupStats::default();
-        stats.append(metadata);
-        stats
-    }
-
     /// Adds the row groups of another file of the same table.
     pub fn append(&mut self, metadata: &ParquetMetaData) {
         let before = self.row_groups;
@@ -79,11 +72,6 @@ impl RowGroupStats {
             slot.resize(after, None);
         }
         self.row_groups = after;
-    }
-
-    /// The number of row groups.
-    pub fn row_groups(&self) -> usize {
-        self.row_groups
     }
 
     /// True if the statistics prove some row group has no value of `column`
@@ -127,8 +115,8 @@ pub struct ParquetTable {
     eager: Arc<ListingTable>,
     late: Arc<ListingTable>,
     stats: Arc<RowGroupStats>,
-    /// The files, for sampling the filters' selectivity.
-    paths: Vec<std::path::PathBuf>,
+    /// The first file and its footer, for sampling the filters' selectivity.
+    sample_file: (std::path::PathBuf, Arc<ParquetMetaData>),
 }
 
 /// Why a scan reads late-materialised.
@@ -194,6 +182,7 @@ impl ParquetTable {
         // and the scans find it there): its row-group statistics, and an error
         // naming the file if it is not Parquet.
         let mut stats = RowGroupStats::default();
+        let mut first_footer = None;
         for (url, path) in urls.iter().zip(paths) {
             let footer = async {
                 let store = ctx.runtime_env().object_store(url)?;
@@ -209,6 +198,7 @@ impl ParquetTable {
             .await
             .map_err(|e| e.context(format!("{}", path.display())))?;
             stats.append(&footer);
+            first_footer.get_or_insert(footer);
         }
         let eager_options = listing(false);
         let schema = eager_options.infer_schema(&ctx.state(), &urls[0]).await?;
@@ -224,7 +214,7 @@ impl ParquetTable {
             eager: table(eager_options)?,
             late: table(listing(true))?,
             stats: Arc::new(stats),
-            paths: paths.to_vec(),
+            sample_file: (paths[0].clone(), first_footer.expect("at least one file")),
         })
     }
 
@@ -271,17 +261,22 @@ impl ParquetTable {
     /// done (the scan then reads eagerly; its own errors are reported there).
     fn sample(&self, state: &dyn Session, filters: &[Expr]) -> Option<(usize, usize)> {
         use datafusion::common::tree_node::{Transformed, TreeNode};
-        use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+        use parquet::arrow::arrow_reader::{
+            ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+        };
 
         let schema = self.eager.schema();
         let names = filter_columns(filters);
         let columns: Vec<usize> = (0..schema.fields().len())
             .filter(|&i| names.contains(schema.field(i).name().as_str()))
             .collect();
-        let file = std::fs::File::open(self.paths.first()?).ok()?;
-        // Read as the table reads (string columns as views).
+        let (path, footer) = &self.sample_file;
+        let file = std::fs::File::open(path).ok()?;
+        // The footer read at open; columns read as the table reads them
+        // (string columns as views).
         let options = ArrowReaderOptions::new().with_schema(Arc::clone(&schema));
-        let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).ok()?;
+        let metadata = ArrowReaderMetadata::try_new(Arc::clone(footer), options).ok()?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
         let row_groups = builder.metadata().num_row_groups();
         if row_groups == 0 {
             return None;
