@@ -100,13 +100,7 @@ impl<R: BufRead> VotableReader<R> {
         let mut saw_votable = false;
         loop {
             self.buf.clear();
-            let event =
-                self.xml
-                    .read_event_into(&mut self.buf)
-                    .map_err(|e| VotableError::Malformed {
-                        location: format!("byte {}", self.xml.error_position()),
-                        message: e.to_string(),
-                    })?;
+            let event = next_event(&mut self.xml, &mut self.buf)?;
             match event {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(event, Event::Empty(_));
@@ -261,13 +255,7 @@ impl<R: BufRead> VotableReader<R> {
         let mut in_row = false;
         loop {
             self.buf.clear();
-            let event =
-                self.xml
-                    .read_event_into(&mut self.buf)
-                    .map_err(|e| VotableError::Malformed {
-                        location: format!("byte {}", self.xml.error_position()),
-                        message: e.to_string(),
-                    })?;
+            let event = next_event(&mut self.xml, &mut self.buf)?;
             match event {
                 Event::Start(ref e) => match e.local_name().as_ref() {
                     b"TR" => {
@@ -390,13 +378,7 @@ impl<R: BufRead> VotableReader<R> {
         }
         loop {
             self.buf.clear();
-            let event =
-                self.xml
-                    .read_event_into(&mut self.buf)
-                    .map_err(|e| VotableError::Malformed {
-                        location: format!("byte {}", self.xml.error_position()),
-                        message: e.to_string(),
-                    })?;
+            let event = next_event(&mut self.xml, &mut self.buf)?;
             match event {
                 Event::Text(ref t) => {
                     self.pending_b64
@@ -512,6 +494,18 @@ pub fn read(input: impl BufRead) -> Result<(SchemaRef, Vec<RecordBatch>)> {
 }
 
 /// An error at the reader's current byte position.
+/// The next XML event into `buf`; a syntax error names its byte offset.
+fn next_event<'b, R: BufRead>(
+    xml: &mut quick_xml::Reader<R>,
+    buf: &'b mut Vec<u8>,
+) -> Result<Event<'b>> {
+    xml.read_event_into(buf)
+        .map_err(|e| VotableError::Malformed {
+            location: format!("byte {}", xml.error_position()),
+            message: e.to_string(),
+        })
+}
+
 fn malformed_at<R>(xml: &quick_xml::Reader<R>, message: impl Into<String>) -> VotableError {
     VotableError::Malformed {
         location: format!("byte {}", xml.buffer_position()),

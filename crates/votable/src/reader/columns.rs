@@ -344,10 +344,7 @@ pub(super) fn list_append(
             )
         }
         Datatype::Int => {
-            let v = ints()?
-                .into_iter()
-                .map(|x| i32::try_from(x).map_err(|_| "out of range".to_string()))
-                .collect::<Result<Vec<_>, _>>()?;
+            let v: Vec<i32> = narrow(ints()?)?;
             with_list!(
                 b,
                 fixed,
@@ -357,10 +354,7 @@ pub(super) fn list_append(
             )
         }
         Datatype::Short => {
-            let v = ints()?
-                .into_iter()
-                .map(|x| i16::try_from(x).map_err(|_| "out of range".to_string()))
-                .collect::<Result<Vec<_>, _>>()?;
+            let v: Vec<i16> = narrow(ints()?)?;
             with_list!(
                 b,
                 fixed,
@@ -389,4 +383,12 @@ pub(super) fn list_append(
         }
     }
     Ok(())
+}
+
+/// The values as a narrower integer type; any out of its range is an error.
+fn narrow<T: TryFrom<i64>>(values: Vec<i64>) -> Result<Vec<T>, String> {
+    values
+        .into_iter()
+        .map(|x| T::try_from(x).map_err(|_| "out of range".to_string()))
+        .collect()
 }
