@@ -1,14 +1,7 @@
 //! `adql generate`, `adql ingest` and `adql snapshot info` end to end.
 
-use std::process::Command;
-
-fn adql(args: &[&str], cache: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_adql"))
-        .args(args)
-        .env("ADQL_CACHE_DIR", cache)
-        .output()
-        .expect("adql runs")
-}
+mod common;
+use common::adql;
 
 #[test]
 fn generate_info_ingest() {

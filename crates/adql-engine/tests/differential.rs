@@ -5,17 +5,9 @@
 use std::path::PathBuf;
 
 use arrow::array::{Array, RecordBatch};
-use futures::StreamExt;
 use serde_json::Value;
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ADQL_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(venv.exists(), "DuckDB is needed: run `bash .ci/run` once, or create .venv (see README), or set ADQL_PYTHON");
-    venv
-}
+mod common;
 
 /// (ADQL, the same question in DuckDB's SQL over the view `obscore`, ordered?)
 const CASES: &[(&str, &str, bool)] = &[
@@ -119,7 +111,7 @@ async fn engine_agrees_with_duckdb() {
     let engine = adql_engine::Engine::demo().await.unwrap();
     let parquet = obscore::demo::demo_snapshot().unwrap().files()[0].clone();
     let sql: Vec<&str> = CASES.iter().map(|c| c.1).collect();
-    let mut child = std::process::Command::new(python())
+    let mut child = std::process::Command::new(common::python("DuckDB"))
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/duckdb_diff.py"))
         .arg(&parquet)
         .stdin(std::process::Stdio::piped())
@@ -142,14 +134,7 @@ async fn engine_agrees_with_duckdb() {
     );
     let expected: Vec<Vec<Vec<Value>>> = serde_json::from_slice(&output.stdout).unwrap();
     for ((adql, _, ordered), want) in CASES.iter().zip(expected) {
-        let mut result = engine
-            .query(adql)
-            .await
-            .unwrap_or_else(|e| panic!("{adql}: {e:?}"));
-        let mut batches = Vec::new();
-        while let Some(b) = result.stream.next().await {
-            batches.push(b.unwrap());
-        }
+        let batches = common::collect(&engine, adql).await;
         let mut got = rows(&batches);
         let mut want = want;
         assert!(

@@ -3,7 +3,10 @@
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
+
 use futures::StreamExt;
+
+mod common;
 
 async fn engine() -> adql_engine::Engine {
     // One demo snapshot for this test binary's tests, in cargo's scratch
@@ -14,15 +17,7 @@ async fn engine() -> adql_engine::Engine {
 }
 
 async fn rows(engine: &adql_engine::Engine, q: &str) -> Vec<RecordBatch> {
-    let mut result = engine
-        .query(q)
-        .await
-        .unwrap_or_else(|e| panic!("{q}: {e:?}"));
-    let mut out = Vec::new();
-    while let Some(b) = result.stream.next().await {
-        out.push(b.expect("batch"));
-    }
-    out
+    common::collect(engine, q).await
 }
 
 /// A string column of any Arrow string layout, as Strings.

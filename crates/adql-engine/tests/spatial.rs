@@ -7,30 +7,15 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use arrow::array::{AsArray, RecordBatch};
+use arrow::array::AsArray;
 use arrow::datatypes::Int64Type;
-use futures::StreamExt;
 use serde_json::Value;
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ADQL_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(venv.exists(), "astropy is needed: run `bash .ci/run` once, or create .venv (see README), or set ADQL_PYTHON");
-    venv
-}
+mod common;
 
 async fn ids(engine: &adql_engine::Engine, q: &str) -> Vec<Vec<i64>> {
-    let mut result = engine
-        .query(q)
+    common::collect(engine, q)
         .await
-        .unwrap_or_else(|e| panic!("{q}: {e:?}"));
-    let mut batches: Vec<RecordBatch> = Vec::new();
-    while let Some(b) = result.stream.next().await {
-        batches.push(b.unwrap());
-    }
-    batches
         .iter()
         .flat_map(|b| {
             (0..b.num_rows())
@@ -51,7 +36,7 @@ async fn spatial_answers_match_astropy() {
     std::fs::create_dir_all(&dir).unwrap();
     std::env::set_var("ADQL_CACHE_DIR", &dir);
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/spatial_reference.py");
-    let out = std::process::Command::new(python())
+    let out = std::process::Command::new(common::python("astropy"))
         .arg(script)
         .arg(&dir)
         .output()

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use arrow::array::{RecordBatch, UInt32Array};
-use futures::StreamExt;
+
+mod common;
+use common::count;
 
 /// The demo snapshot, in one cache directory for all tests of this binary
 /// (cargo's scratch directory for integration tests; reused by later runs).
@@ -16,18 +18,6 @@ fn demo() -> obscore::Snapshot {
     let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("unsorted-tests-cache");
     std::env::set_var("ADQL_CACHE_DIR", cache);
     obscore::demo::demo_snapshot().unwrap()
-}
-
-async fn count(engine: &adql_engine::Engine, q: &str) -> usize {
-    let mut result = engine
-        .query(q)
-        .await
-        .unwrap_or_else(|e| panic!("{q}: {e:?}"));
-    let mut n = 0;
-    while let Some(b) = result.stream.next().await {
-        n += b.expect("batch").num_rows();
-    }
-    n
 }
 
 /// The snapshot's public columns with the rows in a scrambled order, in row
