@@ -86,10 +86,8 @@ impl Engine {
         let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
             .with_memory_limit(options.memory_limit, 1.0)
             .build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(
-            datafusion::prelude::SessionConfig::from_env()?,
-            runtime,
-        );
+        let ctx =
+            SessionContext::new_with_config_rt(datafusion::prelude::SessionConfig::new(), runtime);
         let mut catalogue = Catalogue::default();
         catalogue.add_snapshot(&ctx, snapshot).await?;
         for (name, path) in tables {
