@@ -24,8 +24,13 @@ pub struct TableEntry {
     pub meta: TableMeta,
     /// The data.
     pub provider: Arc<dyn TableProvider>,
-    /// Row-group statistics of a Parquet file (none for in-memory tables).
-    pub stats: Option<Arc<RowGroupStats>>,
+}
+
+impl TableEntry {
+    /// Row-group statistics, for a table read from Parquet (none in memory).
+    pub fn stats(&self) -> Option<&Arc<RowGroupStats>> {
+        ParquetTable::of(self.provider.as_ref()).map(ParquetTable::stats)
+    }
 }
 
 /// The tables known to a session.
@@ -42,7 +47,6 @@ impl Catalogue {
             .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.dir.display())))?;
         self.tables.push(TableEntry {
             meta: snapshot.manifest.table.clone(),
-            stats: Some(table.stats().clone()),
             provider: Arc::new(table),
         });
         Ok(())
@@ -71,7 +75,6 @@ impl Catalogue {
         let table = ParquetTable::open(ctx, &[path.to_path_buf()])
             .await
             .map_err(|e| e.context(format!("reading the table {qualified}")))?;
-        let stats = Some(table.stats().clone());
         let provider: Arc<dyn TableProvider> = Arc::new(table);
         let mut columns = Vec::new();
         for field in provider.schema().fields() {
@@ -90,11 +93,7 @@ impl Catalogue {
             description: format!("{}", path.display()),
             columns,
         };
-        self.tables.push(TableEntry {
-            meta,
-            provider,
-            stats,
-        });
+        self.tables.push(TableEntry { meta, provider });
         Ok(())
     }
 
@@ -104,7 +103,6 @@ impl Catalogue {
         self.tables.push(TableEntry {
             meta,
             provider: Arc::new(provider),
-            stats: None,
         });
         Ok(())
     }

@@ -218,6 +218,11 @@ impl ParquetTable {
         })
     }
 
+    /// `provider` as a ParquetTable, if it is one.
+    pub fn of(provider: &dyn TableProvider) -> Option<&ParquetTable> {
+        (provider as &dyn std::any::Any).downcast_ref::<ParquetTable>()
+    }
+
     /// The file's row-group statistics.
     pub fn stats(&self) -> &Arc<RowGroupStats> {
         &self.stats
@@ -254,6 +259,20 @@ impl ParquetTable {
         let (matched, rows) = self.sample(state, filters)?;
         (rows > 0 && (matched as f64) <= SAMPLED_SELECTIVITY * rows as f64)
             .then_some(LateReason::Sampled { matched, rows })
+    }
+
+    /// The reading a scan uses: late-materialised when [`Self::late_reason`]
+    /// gives a reason, eager otherwise.
+    async fn reading(
+        &self,
+        state: &dyn Session,
+        filters: &[Expr],
+        projection: Option<&[usize]>,
+    ) -> &Arc<ListingTable> {
+        match self.late_reason(state, filters, projection).await {
+            Some(_) => &self.late,
+            None => &self.eager,
+        }
     }
 
     /// Evaluates `filters` on the middle row group of the first file, reading
@@ -348,12 +367,10 @@ impl TableProvider for ParquetTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let late = self
-            .late_reason(state, filters, projection.map(Vec::as_slice))
+        self.reading(state, filters, projection.map(Vec::as_slice))
             .await
-            .is_some();
-        let reading = if late { &self.late } else { &self.eager };
-        reading.scan(state, projection, filters, limit).await
+            .scan(state, projection, filters, limit)
+            .await
     }
 
     async fn scan_with_args<'a>(
@@ -361,11 +378,9 @@ impl TableProvider for ParquetTable {
         state: &dyn Session,
         args: datafusion::catalog::ScanArgs<'a>,
     ) -> DfResult<datafusion::catalog::ScanResult> {
-        let late = self
-            .late_reason(state, args.filters().unwrap_or(&[]), args.projection())
-            .await
-            .is_some();
-        let reading = if late { &self.late } else { &self.eager };
+        let reading = self
+            .reading(state, args.filters().unwrap_or(&[]), args.projection())
+            .await;
         reading.scan_with_args(state, args).await
     }
 
@@ -477,8 +492,7 @@ pub async fn late_scans(
         let Ok(provider) = datafusion::datasource::source_as_provider(&scan.source) else {
             continue;
         };
-        let Some(table) = (provider.as_ref() as &dyn std::any::Any).downcast_ref::<ParquetTable>()
-        else {
+        let Some(table) = ParquetTable::of(provider.as_ref()) else {
             continue;
         };
         if let Some(reason) = table

@@ -122,7 +122,7 @@ impl<'c> Planner<'c> {
                 let scope = TableScope {
                     meta: entry.meta.clone(),
                     hidden,
-                    stats: entry.stats.clone(),
+                    stats: entry.stats().cloned(),
                     alias: alias_name,
                     qualifiers,
                     merged: Vec::new(),
