@@ -9,7 +9,9 @@ use adql_syntax::{
 };
 use anyhow::{bail, Context, Result};
 
-mod query;
+mod commands;
+
+use commands::{generate, ingest, query, serve, snapshot};
 
 // Query execution allocates and frees many page-sized buffers (Parquet pages,
 // batches); mimalloc reuses them instead of returning them to the OS and
@@ -45,6 +47,56 @@ enum Command {
     /// Inspect snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Serve the snapshot over TAP 1.1 (sync, async, VOSI) at http://ADDR/api/tap.
+    Serve(ServeArgs),
+}
+
+/// `adql serve [--snapshot DIR] [--addr HOST:PORT] [--base-url URL] [--data-dir DIR] [--tokens FILE] …`.
+#[derive(Args)]
+struct ServeArgs {
+    /// The tables to serve.
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The public URL clients reach the server at (default: http://ADDR).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Where async jobs and their results are kept (default: a per-user directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A file of `TOKEN OWNER` lines: requests then need `Authorization: Bearer TOKEN`
+    /// (re-read on SIGHUP).
+    #[arg(long)]
+    tokens: Option<PathBuf>,
+    /// Rows returned when a request sets no MAXREC.
+    #[arg(long, default_value_t = 100_000)]
+    maxrec_default: u64,
+    /// The most rows a request may ask for.
+    #[arg(long, default_value_t = 20_000_000)]
+    maxrec_hard: u64,
+    /// Queries running at once (sync and async together).
+    #[arg(long, default_value_t = 8)]
+    max_concurrent: usize,
+    /// Sync requests that may wait for a slot before the server answers 503.
+    #[arg(long, default_value_t = 64)]
+    max_queued: usize,
+    /// Longest a query may run, in seconds (also async jobs' execution duration).
+    #[arg(long, default_value_t = 600)]
+    query_timeout: u64,
+    /// Memory queries may hold for sorts, joins and aggregations, in MiB.
+    #[arg(long, default_value_t = 2048)]
+    memory_limit_mib: usize,
+    /// The largest request (query and uploads), in MiB.
+    #[arg(long, default_value_t = 64)]
+    max_request_mib: usize,
+    /// How long async jobs are kept, in seconds.
+    #[arg(long, default_value_t = 7 * 24 * 3600)]
+    retention: u64,
+    /// Log lines as `text` or `json`.
+    #[arg(long, default_value = "text")]
+    log_format: String,
 }
 
 /// `--snapshot DIR` and `--table SCHEMA.NAME=PATH`: the tables a query may read.
@@ -261,11 +313,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     let args = match &cli.command {
         Command::Validate(args) | Command::Parse(args) | Command::Fmt(args) => args,
-        Command::Generate(args) => return generate(args),
+        Command::Generate(args) => return generate::generate(args),
         Command::Query(args) => return query::run(args),
         Command::Explain(args) => return query::explain(args),
-        Command::Ingest(args) => return ingest(args),
-        Command::Snapshot(SnapshotCommand::Info { dir }) => return snapshot_info(dir.as_deref()),
+        Command::Ingest(args) => return ingest::ingest(args),
+        Command::Snapshot(SnapshotCommand::Info { dir }) => {
+            return snapshot::snapshot_info(dir.as_deref())
+        }
+        Command::Serve(args) => return serve::serve(args),
     };
     let (text, origin) = args.read()?;
     let options = args.options()?;
@@ -286,120 +341,4 @@ fn run(cli: Cli) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn generate(args: &GenerateArgs) -> Result<ExitCode> {
-    if args.preset != "dp02" {
-        bail!("unknown preset `{}`: the one preset is dp02", args.preset);
-    }
-    if args.rows < 100 {
-        bail!("--rows must be at least 100");
-    }
-    let bar = indicatif::ProgressBar::new(args.rows);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {msg} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_message("generating");
-    let started = std::time::Instant::now();
-    let options = obscore::GenerateOptions::new(args.rows, args.seed);
-    let snapshot = obscore::generate(&args.output, &options, &mut |done, _| {
-        bar.set_position(done)
-    })?;
-    bar.finish_and_clear();
-    eprintln!(
-        "wrote {} rows in {} row groups to {} in {:.1?}",
-        snapshot.manifest.rows,
-        snapshot.manifest.row_groups,
-        snapshot.dir.display(),
-        started.elapsed()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-fn snapshot_info(dir: Option<&std::path::Path>) -> Result<ExitCode> {
-    let snapshot = match dir {
-        Some(d) => obscore::Snapshot::open(d)?,
-        None => {
-            eprintln!(
-                "(the embedded demo snapshot, {})",
-                obscore::demo::demo_dir().display()
-            );
-            obscore::demo::demo_snapshot()?
-        }
-    };
-    let m = &snapshot.manifest;
-    println!("snapshot   {}", snapshot.dir.display());
-    println!(
-        "format     {} version {} ({})",
-        m.format, m.version, m.created_by
-    );
-    println!(
-        "table      {}: {}",
-        m.table.qualified_name(),
-        m.table.description
-    );
-    println!("rows       {}", m.rows);
-    println!(
-        "row groups {} in {} file(s){}",
-        m.row_groups,
-        m.files.len(),
-        if m.sky_sorted {
-            format!(", sorted by HEALPix depth {}", m.healpix_depth)
-        } else {
-            String::new()
-        }
-    );
-    if let Some(c) = &m.coverage {
-        println!(
-            "coverage   RA {:.3}..{:.3}, Dec {:.3}..{:.3} (deg)",
-            c.ra_min, c.ra_max, c.dec_min, c.dec_max
-        );
-    }
-    println!("columns    {}", m.table.columns.len());
-    for c in &m.table.columns {
-        println!(
-            "  {:<20} {:<8} {:<7} {:<28} {}",
-            c.name,
-            c.column_type.tap_datatype(),
-            c.unit.as_deref().unwrap_or(""),
-            c.ucd.as_deref().unwrap_or(""),
-            c.utype.as_deref().unwrap_or("")
-        );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn ingest(args: &IngestArgs) -> Result<ExitCode> {
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_message("reading");
-    let started = std::time::Instant::now();
-    let options = obscore::ingest::IngestOptions {
-        table: args.table.clone(),
-        obscore: args.obscore,
-    };
-    let result = obscore::ingest::ingest(&args.inputs, &args.output, &options, &mut |rows| {
-        spinner.set_message(format!("read {rows} rows"));
-        spinner.tick();
-    });
-    spinner.finish_and_clear();
-    match result {
-        Ok(snapshot) => {
-            eprintln!(
-                "wrote {} rows of {} to {} in {:.1?}",
-                snapshot.manifest.rows,
-                snapshot.manifest.table.qualified_name(),
-                snapshot.dir.display(),
-                started.elapsed()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("adql ingest: {e}");
-            Ok(ExitCode::from(1))
-        }
-    }
 }

@@ -53,6 +53,18 @@ impl Default for EngineOptions {
     }
 }
 
+/// A table a request brings with it (TAP `UPLOAD`): its name (a regular ADQL
+/// identifier) and its rows, the columns' unit/UCD/xtype in the field metadata.
+#[derive(Debug, Clone)]
+pub struct UploadTable {
+    /// The name under `TAP_UPLOAD`.
+    pub name: String,
+    /// The columns.
+    pub schema: SchemaRef,
+    /// The rows.
+    pub batches: Vec<arrow::array::RecordBatch>,
+}
+
 /// A running query: its output schema (with catalogue metadata on the fields)
 /// and its stream of batches.
 pub struct QueryResult {
@@ -127,13 +139,27 @@ impl Engine {
 
     /// Parses, checks and plans `adql`.
     pub fn plan(&self, adql: &str) -> Result<PlannedQuery> {
+        self.plan_in(&self.catalogue, adql)
+    }
+
+    /// The ADQL options queries are checked with (features, UDFs, limits).
+    pub fn options(&self) -> &ValidateOptions {
+        &self.options
+    }
+
+    /// Sets the ADQL options queries are checked with.
+    pub fn set_options(&mut self, options: ValidateOptions) {
+        self.options = options;
+    }
+
+    fn plan_in(&self, catalogue: &Catalogue, adql: &str) -> Result<PlannedQuery> {
         let v = validate(adql, &self.options);
         if !v.is_valid() {
             return Err(EngineError::Query(
                 v.diagnostics.into_iter().filter(|d| d.is_error()).collect(),
             ));
         }
-        Planner::new(&self.catalogue).plan(v.query.as_ref().expect("valid"))
+        Planner::new(catalogue).plan(v.query.as_ref().expect("valid"))
     }
 
     /// The plans of `adql`: the logical plan as lowered, the optimised logical
@@ -183,7 +209,25 @@ impl Engine {
 
     /// Runs `adql`, streaming the result.
     pub async fn query(&self, adql: &str) -> Result<QueryResult> {
-        let planned = self.plan(adql)?;
+        self.query_with_uploads(adql, &[]).await
+    }
+
+    /// Runs `adql` with tables the request brought (TAP `UPLOAD`), each
+    /// queryable as `TAP_UPLOAD.name` for this query only.
+    pub async fn query_with_uploads(
+        &self,
+        adql: &str,
+        uploads: &[UploadTable],
+    ) -> Result<QueryResult> {
+        let planned = if uploads.is_empty() {
+            self.plan(adql)?
+        } else {
+            let mut catalogue = self.catalogue.clone();
+            for upload in uploads {
+                catalogue.add_upload(upload)?;
+            }
+            self.plan_in(&catalogue, adql)?
+        };
         let df = DataFrame::new(self.ctx.state(), planned.plan);
         let plain: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let fields: Vec<Field> = plain

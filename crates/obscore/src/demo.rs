@@ -32,10 +32,14 @@ pub fn cache_dir() -> PathBuf {
     home.join(".cache").join("adql-rs")
 }
 
+/// Bumped when what the demo's sidecar says changes without a new snapshot
+/// format (2: text columns declared ASCII), so that a cached demo is rebuilt.
+const DEMO_REVISION: u32 = 2;
+
 /// Where the demo snapshot lives (versioned with the snapshot format).
 pub fn demo_dir() -> PathBuf {
     cache_dir().join(format!(
-        "demo-v{}-{DEMO_ROWS}-rg{DEMO_ROW_GROUP_ROWS}",
+        "demo-v{}-{DEMO_ROWS}-rg{DEMO_ROW_GROUP_ROWS}-r{DEMO_REVISION}",
         crate::snapshot::FORMAT_VERSION
     ))
 }

@@ -104,6 +104,12 @@ pub struct ColumnDef {
     /// NULL is not allowed.
     #[serde(default)]
     pub not_null: bool,
+    /// A text column that holds ASCII only (identifiers, URLs, STC-S): declared
+    /// `char` in TAP_SCHEMA and written as VOTable `char`; other text columns
+    /// are `unicodeChar`. A non-ASCII value in an ASCII column is an error when
+    /// written, never silently changed.
+    #[serde(default)]
+    pub ascii: bool,
 }
 
 impl ColumnDef {
@@ -123,6 +129,7 @@ impl ColumnDef {
             indexed: false,
             standard: false,
             not_null: false,
+            ascii: false,
         }
     }
 
@@ -137,10 +144,20 @@ impl ColumnDef {
             utype: get("utype"),
             xtype: get("xtype"),
             description: get("description").unwrap_or_default(),
+            ascii: meta.get(votable::types::ASCII).is_some_and(|v| v == "true"),
             ..ColumnDef::plain(
                 field.name().clone(),
                 ColumnType::from_arrow(field.data_type()).unwrap_or(ColumnType::Text),
             )
+        }
+    }
+
+    /// The TAP_SCHEMA / VOSI `datatype`: `unicodeChar` for text that is not
+    /// declared ASCII.
+    pub fn tap_datatype(&self) -> &'static str {
+        match self.column_type {
+            ColumnType::Text if !self.ascii => "unicodeChar",
+            t => t.tap_datatype(),
         }
     }
 
@@ -159,6 +176,9 @@ impl ColumnDef {
         }
         if !self.description.is_empty() {
             meta.insert("description".into(), self.description.clone());
+        }
+        if self.ascii && self.column_type == ColumnType::Text {
+            meta.insert(votable::types::ASCII.into(), "true".into());
         }
         Field::new(&self.name, self.column_type.arrow(), !self.not_null).with_metadata(meta)
     }
@@ -196,6 +216,9 @@ fn col(
         indexed: false,
         standard: utype.starts_with("obscore:") || !utype.is_empty(),
         not_null,
+        // ObsCore's and Rubin's text values are identifiers, URLs, MIME types,
+        // STC-S and vocabulary words.
+        ascii: column_type == ColumnType::Text,
     }
 }
 

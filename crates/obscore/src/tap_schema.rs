@@ -40,6 +40,7 @@ fn text_col(name: &str, description: &str, principal: bool, not_null: bool) -> C
         indexed: false,
         standard: true,
         not_null,
+        ascii: false,
     }
 }
 
@@ -57,6 +58,74 @@ fn tap_table(name: &str, description: &str, columns: Vec<ColumnDef>) -> TableMet
         description: description.into(),
         columns,
     }
+}
+
+/// A column's name as TAP_SCHEMA lists it: delimited when it is an ADQL
+/// reserved word (TAP 1.1 §4.3: `"size"`), so that it can be pasted into a query.
+pub fn column_name(name: &str) -> String {
+    // The reserved words a TAP_SCHEMA or ObsCore column may be named after.
+    const RESERVED: &[&str] = &[
+        "size",
+        "value",
+        "date",
+        "time",
+        "timestamp",
+        "public",
+        "user",
+    ];
+    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        format!("\"{name}\"")
+    } else {
+        name.to_string()
+    }
+}
+
+/// TAP_SCHEMA's own foreign keys (TAP 1.1 §4).
+pub fn tap_schema_keys() -> Vec<ForeignKey> {
+    let key = |id: &str, from: &str, target: &str, from_col: &str, target_col: &str| ForeignKey {
+        key_id: id.into(),
+        from_table: format!("tap_schema.{from}"),
+        target_table: format!("tap_schema.{target}"),
+        columns: vec![(from_col.into(), target_col.into())],
+        description: format!("{from}.{from_col} refers to {target}.{target_col}"),
+    };
+    vec![
+        key(
+            "tap_schema-tables-schemas",
+            "tables",
+            "schemas",
+            "schema_name",
+            "schema_name",
+        ),
+        key(
+            "tap_schema-columns-tables",
+            "columns",
+            "tables",
+            "table_name",
+            "table_name",
+        ),
+        key(
+            "tap_schema-keys-from",
+            "keys",
+            "tables",
+            "from_table",
+            "table_name",
+        ),
+        key(
+            "tap_schema-keys-target",
+            "keys",
+            "tables",
+            "target_table",
+            "table_name",
+        ),
+        key(
+            "tap_schema-key_columns-keys",
+            "key_columns",
+            "keys",
+            "key_id",
+            "key_id",
+        ),
+    ]
 }
 
 /// The five TAP_SCHEMA tables' definitions.
@@ -278,10 +347,10 @@ pub fn tap_schema(
     };
     let column_rows = vec![
         texts(cols.iter().map(|c| Some(c.0.clone())).collect()),
-        texts(cols.iter().map(|c| Some(c.2.name.clone())).collect()),
+        texts(cols.iter().map(|c| Some(column_name(&c.2.name))).collect()),
         texts(
             cols.iter()
-                .map(|c| Some(c.2.column_type.tap_datatype().to_string()))
+                .map(|c| Some(c.2.tap_datatype().to_string()))
                 .collect(),
         ),
         texts(cols.iter().map(|c| arraysize(c.2)).collect()),
@@ -304,6 +373,9 @@ pub fn tap_schema(
         ints(cols.iter().map(|c| Some(i32::from(c.2.standard))).collect()),
         ints(cols.iter().map(|c| Some(c.1 as i32)).collect()),
     ];
+    let mut keys = keys.to_vec();
+    keys.extend(tap_schema_keys());
+    let keys = &keys;
     let key_rows = vec![
         texts(keys.iter().map(|k| Some(k.key_id.clone())).collect()),
         texts(keys.iter().map(|k| Some(k.from_table.clone())).collect()),

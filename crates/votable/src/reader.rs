@@ -609,7 +609,13 @@ fn arrow_field(f: &FieldDecl) -> Field {
             Arraysize::Variable => DataType::List(Arc::new(Field::new("item", element, true))),
         }
     };
-    Field::new(&f.name, data_type, true).with_metadata(f.meta.clone())
+    let mut meta = f.meta.clone();
+    if f.datatype == Datatype::Char {
+        // Declared `char`: ASCII text (VOTable 1.4 §2.1), so that a writer can
+        // give it back as `char`.
+        meta.insert(crate::types::ASCII.to_string(), "true".to_string());
+    }
+    Field::new(&f.name, data_type, true).with_metadata(meta)
 }
 
 /// A cell decoded from a binary row.

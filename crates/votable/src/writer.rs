@@ -199,7 +199,31 @@ impl<W: Write> VotableWriter<W> {
 
     /// Closes the document; with `overflow`, adds `QUERY_STATUS` `OVERFLOW`
     /// after the table (the result was cut at MAXREC). Returns the output.
-    pub fn finish(mut self, overflow: bool) -> Result<W> {
+    pub fn finish(self, overflow: bool) -> Result<W> {
+        let status =
+            overflow.then(|| "<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/>\n".to_string());
+        self.close(status)
+    }
+
+    /// Closes the document after a failure part-way through the rows: the rows
+    /// written stay, and `QUERY_STATUS` `ERROR` with `message` follows the table
+    /// (DALI 1.1 §4.4: a status after the table overrides the one before it).
+    pub fn finish_error(self, message: &str) -> Result<W> {
+        let mut xml = quick_xml::Writer::new(Vec::new());
+        write_info(
+            &mut xml,
+            &Info {
+                name: "QUERY_STATUS".into(),
+                value: "ERROR".into(),
+                content: Some(message.to_string()),
+            },
+        )?;
+        let mut status = String::from_utf8(xml.into_inner()).expect("the writer writes UTF-8");
+        status.push('\n');
+        self.close(Some(status))
+    }
+
+    fn close(mut self, status: Option<String>) -> Result<W> {
         let mut tail = String::new();
         match self.serialization {
             Serialization::TableData => tail.push_str("</TABLEDATA>\n"),
@@ -212,8 +236,8 @@ impl<W: Write> VotableWriter<W> {
             }
         }
         tail.push_str("</DATA>\n</TABLE>\n");
-        if overflow {
-            tail.push_str("<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/>\n");
+        if let Some(status) = status {
+            tail.push_str(&status);
         }
         tail.push_str("</RESOURCE>\n</VOTABLE>\n");
         self.out.write_all(tail.as_bytes())?;

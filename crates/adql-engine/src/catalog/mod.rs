@@ -107,6 +107,27 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Registers a request's uploaded table as `TAP_UPLOAD.name`.
+    pub fn add_upload(&mut self, upload: &crate::UploadTable) -> Result<()> {
+        let provider = MemTable::try_new(upload.schema.clone(), vec![upload.batches.clone()])?;
+        let columns = upload
+            .schema
+            .fields()
+            .iter()
+            .map(|f| obscore::model::ColumnDef::from_arrow(f))
+            .collect();
+        self.tables.push(TableEntry {
+            meta: TableMeta {
+                schema: "TAP_UPLOAD".into(),
+                name: upload.name.clone(),
+                description: "a table uploaded with the query".into(),
+                columns,
+            },
+            provider: Arc::new(provider),
+        });
+        Ok(())
+    }
+
     /// Adds TAP_SCHEMA describing the tables registered so far.
     pub fn add_tap_schema(&mut self) -> Result<()> {
         let metas: Vec<TableMeta> = self.tables.iter().map(|t| t.meta.clone()).collect();

@@ -49,8 +49,43 @@ impl<'c> Planner<'c> {
         }
     }
 
-    /// Lowers a parsed (and checked) query.
+    /// Lowers a parsed (and checked) query. Computed POINT, CIRCLE and POLYGON
+    /// columns of the result become DALI arrays (inside the query they are STC-S).
     pub fn plan(&self, query: &Query) -> Result<PlannedQuery> {
-        self.query(query)
+        let planned = self.query(query)?;
+        let shapes: Vec<Option<crate::udf::DaliShape>> = planned
+            .columns
+            .iter()
+            .map(|c| {
+                c.as_ref()
+                    .and_then(|c| c.xtype.as_deref())
+                    .and_then(crate::udf::DaliShape::from_xtype)
+            })
+            .collect();
+        if shapes.iter().all(Option::is_none) {
+            return Ok(planned);
+        }
+        let exprs: Vec<datafusion::logical_expr::Expr> = planned
+            .plan
+            .schema()
+            .columns()
+            .into_iter()
+            .zip(shapes.iter().chain(std::iter::repeat(&None)))
+            .map(|(column, shape)| {
+                let name = column.name.clone();
+                let value = datafusion::logical_expr::Expr::Column(column);
+                match shape {
+                    Some(s) => crate::udf::DaliUdf::udf(*s).call(vec![value]).alias(name),
+                    None => value,
+                }
+            })
+            .collect();
+        let plan = datafusion::logical_expr::LogicalPlanBuilder::from(planned.plan)
+            .project(exprs)?
+            .build()?;
+        Ok(PlannedQuery {
+            plan,
+            columns: planned.columns,
+        })
     }
 }

@@ -67,7 +67,9 @@ impl Planner<'_> {
                 }
                 SelectItem::Expr { expr, alias, .. } => {
                     let lowered = self.expr(expr, &scope, &input)?;
-                    let meta = self.column_meta(expr, &scope);
+                    let meta = self
+                        .column_meta(expr, &scope)
+                        .or_else(|| computed_geometry_meta(expr));
                     let name = match alias {
                         Some(a) => a.value.clone(),
                         None => default_name(expr),
@@ -187,6 +189,36 @@ impl Planner<'_> {
             .find(|c| last.matches(&c.name))
             .cloned()
     }
+}
+
+/// The metadata of a computed geometry (a constructor, REGION or CENTROID in
+/// the select list): its DALI xtype, so that the output is typed as DALI says
+/// (POINT, CIRCLE and POLYGON become arrays at the end of planning; BOX and
+/// REGION stay STC-S, `adql:REGION`).
+fn computed_geometry_meta(expr: &Ast) -> Option<ColumnDef> {
+    use adql_syntax::ast::Shape;
+    use adql_syntax::functions::Builtin;
+    let xtype = match expr.unnested() {
+        Ast::Geometry(g) => match g.shape {
+            Shape::Point => "point",
+            Shape::Circle => "circle",
+            Shape::Polygon => "polygon",
+            Shape::Box => "adql:REGION",
+        },
+        Ast::Function(f) => match f.builtin {
+            Some(Builtin::Centroid) => "point",
+            Some(Builtin::Region) => "adql:REGION",
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let mut meta = ColumnDef::plain(String::new(), obscore::model::ColumnType::Text);
+    meta.xtype = Some(xtype.to_string());
+    meta.ascii = true;
+    if xtype != "adql:REGION" {
+        meta.unit = Some("deg".into());
+    }
+    Some(meta)
 }
 
 /// An ORDER BY key: an output column or an expression over the input.

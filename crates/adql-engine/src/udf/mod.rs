@@ -4,10 +4,12 @@
 //! `adql-geom`; this module is the registration glue and argument handling.
 
 mod catalogue;
+mod dali;
 mod geometry;
 mod random;
 
 pub use catalogue::{CatalogueFunction, CatalogueUdf};
+pub use dali::{stcs_to_dali, DaliShape, DaliUdf};
 pub use geometry::{GeometryFunction, GeometryUdf};
 pub use random::{seeded_value, SeededRand};
 
@@ -29,3 +31,14 @@ pub fn catalogue_udf(function: CatalogueFunction) -> Arc<ScalarUDF> {
 pub fn seeded_rand_udf(seed: u64) -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(SeededRand::new(seed)))
 }
+
+/// The IVOA UDF catalogue's functions this engine runs (the others are valid
+/// ADQL that it refuses as not supported yet).
+pub const CATALOGUE_FUNCTIONS_RUN: &[&str] = &[
+    "ivo_healpix_index",
+    "ivo_healpix_center",
+    "ivo_hasword",
+    "ivo_hashlist_has",
+    "ivo_interval_overlaps",
+    "ivo_nocasematch",
+];

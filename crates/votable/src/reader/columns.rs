@@ -5,23 +5,34 @@ use arrow::array::builder::*;
 use arrow::array::ArrayRef;
 
 use super::*;
+/// An integer in decimal or `0x` hexadecimal, with an optional sign; the whole
+/// i64 range, `-9223372036854775808` included (the usual `long` null value).
 pub(super) fn parse_int(text: &str) -> Result<i64, String> {
     let t = text.trim();
     let (negative, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    let value = if let Some(hex) = digits
+    let bad = || format!("`{text}` is not an integer");
+    // Parsed unsigned and negated in i128, so that i64::MIN, whose magnitude
+    // i64 cannot hold, reads too.
+    let magnitude = if let Some(hex) = digits
         .strip_prefix("0x")
         .or_else(|| digits.strip_prefix("0X"))
     {
-        i64::from_str_radix(hex, 16).map_err(|_| format!("`{text}` is not an integer"))?
+        u64::from_str_radix(hex, 16).map_err(|_| bad())?
     } else {
-        digits
-            .parse::<i64>()
-            .map_err(|_| format!("`{text}` is not an integer"))?
+        if digits.starts_with('+') || digits.starts_with('-') {
+            return Err(bad());
+        }
+        digits.parse::<u64>().map_err(|_| bad())?
     };
-    Ok(if negative { -value } else { value })
+    let value = if negative {
+        -i128::from(magnitude)
+    } else {
+        i128::from(magnitude)
+    };
+    i64::try_from(value).map_err(|_| bad())
 }
 
 pub(super) fn parse_float(text: &str) -> Result<f64, String> {
@@ -391,4 +402,20 @@ fn narrow<T: TryFrom<i64>>(values: Vec<i64>) -> Result<Vec<T>, String> {
         .into_iter()
         .map(|x| T::try_from(x).map_err(|_| "out of range".to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod int_tests {
+    use super::parse_int;
+
+    #[test]
+    fn the_whole_i64_range_reads() {
+        assert_eq!(parse_int("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(parse_int("9223372036854775807"), Ok(i64::MAX));
+        assert_eq!(parse_int(" +12 "), Ok(12));
+        assert_eq!(parse_int("-0x10"), Ok(-16));
+        assert!(parse_int("9223372036854775808").is_err());
+        assert!(parse_int("--1").is_err());
+        assert!(parse_int("").is_err());
+    }
 }

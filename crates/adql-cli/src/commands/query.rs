@@ -1,0 +1,145 @@
+//! `adql query`: plans and runs a query, streaming the result in the chosen format.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use adql_engine::{Engine, EngineError};
+use adql_output::{Format, ResultWriter, RowLimit};
+use anyhow::{bail, Context, Result};
+use arrow::array::RecordBatch;
+use futures::StreamExt;
+
+use crate::{CatalogueArgs, ExplainCommand, QueryCommand};
+
+impl CatalogueArgs {
+    /// The engine over `--snapshot DIR` (or the demo snapshot) and `--table` tables.
+    pub(crate) async fn engine(&self, options: &adql_engine::EngineOptions) -> Result<Engine> {
+        let tables = self
+            .tables
+            .iter()
+            .map(|t| {
+                let (name, path) = t
+                    .split_once('=')
+                    .with_context(|| format!("--table takes SCHEMA.NAME=PATH, got `{t}`"))?;
+                Ok((name.to_string(), std::path::PathBuf::from(path)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Engine::open(self.snapshot.as_deref(), &tables, options).await?)
+    }
+}
+
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")
+}
+
+pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
+    let (text, origin) = args.query.read()?;
+    runtime()?.block_on(async {
+        let engine = args.catalogue.engine(&Default::default()).await?;
+        match engine.explain(&text, args.analyze).await {
+            Ok(plans) => {
+                println!("{plans}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(EngineError::Query(diagnostics)) => {
+                eprint!("{}", adql_syntax::render_all(&diagnostics, &text, &origin));
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// The format `--format` names, or the default for where the output goes.
+fn format(name: Option<&str>, terminal: bool) -> Result<Format> {
+    match name {
+        None if terminal => Ok(Format::Table),
+        None => Ok(Format::Csv),
+        Some(name) => Format::from_cli_name(name).with_context(|| {
+            format!("unknown format `{name}`: table, csv, tsv, json, parquet, votable, votable-td")
+        }),
+    }
+}
+
+pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
+    let (text, origin) = args.query.read()?;
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = format(args.format.as_deref(), to_terminal)?;
+    if format == Format::Parquet && args.output.is_none() {
+        bail!("--format parquet needs -o FILE");
+    }
+    runtime()?.block_on(async {
+        let options = adql_engine::EngineOptions {
+            memory_limit: args.memory_limit_mib.saturating_mul(1024 * 1024),
+        };
+        let engine = args.catalogue.engine(&options).await?;
+        let result = match engine.query(&text).await {
+            Ok(r) => r,
+            Err(EngineError::Query(diagnostics)) => {
+                eprint!("{}", adql_syntax::render_all(&diagnostics, &text, &origin));
+                return Ok(ExitCode::from(1));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let out: Box<dyn Write + Send> = match &args.output {
+            Some(path) => Box::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            ),
+            None => Box::new(std::io::stdout()),
+        };
+        let out = std::io::BufWriter::new(out);
+        let writing = write(result, format, out, args.maxrec);
+        let outcome = match args.timeout {
+            Some(seconds) => {
+                match tokio::time::timeout(std::time::Duration::from_secs(seconds), writing).await {
+                    Ok(done) => done,
+                    Err(_) => Err(anyhow::anyhow!(
+                        "the query ran longer than --timeout {seconds} s and was stopped"
+                    )),
+                }
+            }
+            None => writing.await,
+        };
+        match outcome {
+            Ok((rows, overflow)) => {
+                if overflow {
+                    eprintln!(
+                        "adql: the result has more than {rows} rows; stopped at --maxrec {rows}"
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("adql: {}", crate::report(&e));
+                Ok(ExitCode::from(1))
+            }
+        }
+    })
+}
+
+/// Streams the batches out; returns (rows written, overflowed).
+async fn write(
+    mut result: adql_engine::QueryResult,
+    format: Format,
+    out: impl Write + Send,
+    maxrec: Option<u64>,
+) -> Result<(u64, bool)> {
+    let schema = result.schema.clone();
+    let mut limit = RowLimit::new(maxrec);
+    let mut writer = ResultWriter::new(format, &schema, out, Vec::new())?;
+    while let Some(batch) = result.stream.next().await {
+        let batch = RecordBatch::try_new(schema.clone(), batch?.columns().to_vec())?;
+        let (batch, stop) = limit.take(batch);
+        writer.write(&batch)?;
+        if stop {
+            break;
+        }
+    }
+    let rows = writer.rows();
+    writer.finish(limit.overflowed())?;
+    Ok((rows, limit.overflowed()))
+}

@@ -1,0 +1,72 @@
+//! Every endpoint of the service, grouped by standard, with who calls it.
+//! Handlers live in one module per standard (`tap`, `uws`, `vosi`); errors are
+//! rendered in `error`.
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::{auth, log, tap, uws, vosi, Service};
+
+/// The service's routes (TAP at `/api/tap`), with auth, request logging and
+/// panic catching around them.
+pub fn router(service: Arc<Service>) -> Router {
+    let tap = Router::new()
+        // TAP 1.1 — pyvo's `search`/`run_sync` (always POST), TOPCAT, taplint.
+        .route("/sync", get(tap::sync).post(tap::sync))
+        // UWS 1.1 job list — pyvo's `submit_job`/`run_async` (POST: create, 303 to
+        // the job), `list_jobs` (GET with PHASE, LAST, AFTER), TOPCAT's async mode.
+        .route("/async", get(uws::list).post(uws::create))
+        // UWS 1.1 job resources — pyvo's `AsyncTAPJob` (phase, wait, fetch, delete),
+        // taplint's UWS stage.
+        .route(
+            "/async/{job}",
+            get(uws::job).post(uws::post_job).delete(uws::delete),
+        )
+        .route("/async/{job}/phase", get(uws::phase).post(uws::set_phase))
+        .route(
+            "/async/{job}/executionduration",
+            get(uws::execution_duration).post(uws::set_execution_duration),
+        )
+        .route(
+            "/async/{job}/destruction",
+            get(uws::destruction).post(uws::set_destruction),
+        )
+        .route("/async/{job}/quote", get(uws::quote))
+        .route("/async/{job}/owner", get(uws::owner))
+        .route("/async/{job}/error", get(uws::error))
+        .route(
+            "/async/{job}/parameters",
+            get(uws::parameters).post(uws::set_parameters),
+        )
+        .route("/async/{job}/results", get(uws::results))
+        .route("/async/{job}/results/result", get(uws::result))
+        // VOSI 1.1 — pyvo's `TAPService.capabilities` and `.tables`, registries,
+        // taplint's CAP/AVV/TMV stages; capabilities and availability are public.
+        .route("/capabilities", get(vosi::capabilities))
+        .route("/availability", get(vosi::availability))
+        .route("/tables", get(vosi::tables))
+        .route("/tables/{table}", get(vosi::table))
+        // DALI 1.1 examples — pyvo's `TAPService.examples`, TOPCAT's examples menu,
+        // taplint's EXA stage.
+        .route("/examples", get(vosi::examples))
+        // TAP 1.0 clients that still post to the service root.
+        .route("/", get(vosi::root));
+    Router::new()
+        .nest("/api/tap", tap)
+        .route_layer(axum::middleware::from_fn_with_state(
+            service.clone(),
+            auth::authenticate,
+        ))
+        // Bodies up to the configured limit (axum's default of 2 MB would cut
+        // uploads short); beyond it: 413.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            service.config.max_request_bytes,
+        ))
+        .layer(axum::middleware::from_fn(log::log_request))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            crate::error::panic_response,
+        ))
+        .with_state(service)
+}

@@ -1,0 +1,194 @@
+//! TAP 1.1 synchronous queries (`/sync`), and the reading of TAP parameters
+//! into a query that sync and async share.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use adql_output::Format;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::TapError;
+use crate::execute::{self, QueryJob};
+use crate::log::RowCount;
+use crate::params::Params;
+use crate::Service;
+
+/// The query languages this service takes in `LANG`.
+pub const LANGUAGES: [&str; 3] = ["ADQL", "ADQL-2.0", "ADQL-2.1"];
+
+/// Reads a TAP query request: LANG, QUERY, RESPONSEFORMAT/FORMAT, MAXREC,
+/// UPLOAD. REQUEST, VERSION, RUNID and unknown parameters are ignored here.
+pub fn query_job(service: &Service, params: &Params) -> Result<QueryJob, TapError> {
+    let config = &service.config;
+    if let Some(lang) = params.get("LANG") {
+        if !LANGUAGES
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(lang.trim()))
+        {
+            return Err(TapError::Usage(format!(
+                "LANG {lang} is not supported: this service takes {}",
+                LANGUAGES.join(", ")
+            )));
+        }
+    }
+    let query = params
+        .get("QUERY")
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| TapError::Usage("the request has no QUERY".into()))?
+        .to_string();
+    let format = match params
+        .get("RESPONSEFORMAT")
+        .or_else(|| params.get("FORMAT"))
+        .filter(|f| !f.trim().is_empty())
+    {
+        None => Format::Votable,
+        Some(name) => Format::from_response_format(name).ok_or_else(|| {
+            let known: Vec<&str> = Format::TAP.iter().map(|f| f.cli_name()).collect();
+            TapError::Usage(format!(
+                "RESPONSEFORMAT {name} is not offered: {} (or their MIME types)",
+                known.join(", ")
+            ))
+        })?,
+    };
+    let maxrec = match params
+        .get("MAXREC")
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        None => config.maxrec_default,
+        Some(text) => text.parse::<u64>().map_err(|_| {
+            TapError::Usage(format!("MAXREC takes a non-negative integer, got `{text}`"))
+        })?,
+    }
+    .min(config.maxrec_hard);
+    let uploads = crate::upload::uploads(params, config.max_request_bytes)?;
+    let mut query_info = votable::Info::new("QUERY", "");
+    query_info.content = Some(query.clone());
+    Ok(QueryJob {
+        query,
+        format,
+        maxrec,
+        uploads,
+        infos: vec![query_info, votable::Info::new("REQUEST", "doQuery")],
+    })
+}
+
+/// `GET|POST /sync`: runs the query and streams the result as it is computed.
+pub async fn sync(State(service): State<Arc<Service>>, request: Request) -> Response {
+    match run_sync(service, request).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn run_sync(service: Arc<Service>, request: Request) -> Result<Response, TapError> {
+    let params = Params::from_request(request, service.config.max_request_bytes).await?;
+    let job = query_job(&service, &params)?;
+    let permit = service.limiter.sync_slot().await?;
+    let started = Instant::now();
+    let result = execute::start(&service.engine, &job).await?;
+    let deadline = started + service.config.query_timeout;
+    let (chunks, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let (first_tx, first_rx) = oneshot::channel::<Result<(), TapError>>();
+    let rows = RowCount::default();
+    let rows_seen = rows.0.clone();
+    let handle = tokio::runtime::Handle::current();
+    let format = job.format;
+    let never_cancelled = service.never_cancelled();
+    tokio::task::spawn_blocking(move || {
+        let _slot = permit;
+        let first = std::cell::Cell::new(Some(first_tx));
+        let out = ChannelWriter::new(chunks);
+        let outcome = execute::write_result(
+            &handle,
+            result,
+            &job,
+            out,
+            execute::Watch {
+                deadline,
+                cancel: &never_cancelled,
+                rows: &rows_seen,
+            },
+            || {
+                if let Some(tx) = first.take() {
+                    let _ = tx.send(Ok(()));
+                }
+            },
+        );
+        if let Err(e) = outcome {
+            match first.take() {
+                Some(tx) => {
+                    let _ = tx.send(Err(e));
+                }
+                None => tracing::warn!(error = %e, "a sync result ended early"),
+            }
+        }
+    });
+    match first_rx.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Err(TapError::Internal("the query stopped".into())),
+    }
+    let stream = futures::stream::unfold(body, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, format.mime_type())],
+        Body::from_stream(stream),
+    )
+        .into_response();
+    response.extensions_mut().insert(rows);
+    Ok(response)
+}
+
+/// A `Write` into the HTTP body: chunks of 256 KiB go through a bounded
+/// channel, so a slow client slows the query down instead of filling memory,
+/// and a client that hangs up ends the query (the next write fails).
+struct ChannelWriter {
+    buffer: Vec<u8>,
+    chunks: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+const CHUNK: usize = 256 * 1024;
+
+impl ChannelWriter {
+    fn new(chunks: mpsc::Sender<Result<Bytes, std::io::Error>>) -> ChannelWriter {
+        ChannelWriter {
+            buffer: Vec::with_capacity(CHUNK),
+            chunks,
+        }
+    }
+
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.chunks.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}

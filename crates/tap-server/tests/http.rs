@@ -1,0 +1,533 @@
+//! The service over HTTP, request by request: DALI parameters, formats and
+//! MAXREC, errors in their wire forms, UWS phases, WAIT, filters, persistence
+//! across restarts, resumption of interrupted jobs, destruction, overload,
+//! request limits, and paths a request tries to reach.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestServer;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+struct Reply {
+    status: u16,
+    content_type: String,
+    location: Option<String>,
+    retry_after: Option<String>,
+    body: String,
+}
+
+fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut r = r.expect("the request is answered");
+    let header = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    let location = header("location");
+    let retry_after = header("retry-after");
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        location,
+        retry_after,
+        body,
+    }
+}
+
+fn get(url: &str) -> Reply {
+    reply(agent().get(url).call())
+}
+
+fn post(url: &str, form: &[(&str, &str)]) -> Reply {
+    reply(agent().post(url).send_form(form.iter().copied()))
+}
+
+fn delete(url: &str) -> Reply {
+    reply(agent().delete(url).call())
+}
+
+fn sync(server: &TestServer, form: &[(&str, &str)]) -> Reply {
+    post(&format!("{}/sync", server.tap), form)
+}
+
+/// Creates a job with `PHASE=RUN` and waits for it to end.
+fn run_job(server: &TestServer, query: &str) -> String {
+    let created = post(
+        &format!("{}/async", server.tap),
+        &[("LANG", "ADQL"), ("QUERY", query), ("PHASE", "RUN")],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    let job = created.location.unwrap();
+    wait_done(&job);
+    job
+}
+
+fn wait_done(job: &str) -> Reply {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let doc = get(&format!("{job}?WAIT=5"));
+        if !["PENDING", "QUEUED", "EXECUTING"]
+            .iter()
+            .any(|p| doc.body.contains(&format!("<uws:phase>{p}</uws:phase>")))
+            || Instant::now() > until
+        {
+            return doc;
+        }
+    }
+}
+
+#[test]
+fn parameters_formats_and_maxrec() {
+    let data = common::scratch("http-params");
+    let server = TestServer::start(&data, |c| c.maxrec_default = 1000);
+    // Names in any case; unknown parameters, REQUEST and VERSION ignored; GET works.
+    let r = get(&format!(
+        "{}/sync?lang=adql-2.1&query=SELECT%20TOP%203%20obs_id%20FROM%20ivoa.ObsCore&responseformat=csv&REQUEST=doQuery&VERSION=1.1&FOO=bar",
+        server.tap
+    ));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.content_type, "text/csv;header=present");
+    assert_eq!(r.body.lines().count(), 4);
+    // Each format with its MIME type, by alias and by MIME type.
+    for (format, mime) in [
+        ("votable", "application/x-votable+xml;serialization=BINARY2"),
+        (
+            "application/x-votable+xml;serialization=TABLEDATA",
+            "application/x-votable+xml;serialization=TABLEDATA",
+        ),
+        ("tsv", "text/tab-separated-values"),
+        ("json", "application/json"),
+        ("parquet", "application/vnd.apache.parquet"),
+        ("text/csv", "text/csv;header=present"),
+    ] {
+        let r = sync(
+            &server,
+            &[
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 2 s_ra FROM ivoa.ObsCore"),
+                ("RESPONSEFORMAT", format),
+            ],
+        );
+        assert_eq!((r.status, r.content_type.as_str()), (200, mime), "{format}");
+    }
+    let r = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT TOP 2 s_ra FROM ivoa.ObsCore"),
+            ("FORMAT", "fits"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("QUERY_STATUS") && r.body.contains("ERROR") && r.body.contains("fits"));
+    // MAXREC=0: the metadata, no rows, OVERFLOW after the table (rows existed).
+    let r = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT obs_id FROM ivoa.ObsCore"),
+            ("MAXREC", "0"),
+            ("RESPONSEFORMAT", "votable/td"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<FIELD name=\"obs_id\"") && !r.body.contains("<TR>"));
+    let after_table = r.body.split("</TABLE>").nth(1).unwrap();
+    assert!(after_table.contains("value=\"OVERFLOW\""), "{}", r.body);
+    // Exactly MAXREC rows existing: no OVERFLOW.
+    let r = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT TOP 4 obs_id FROM ivoa.ObsCore"),
+            ("MAXREC", "4"),
+            ("RESPONSEFORMAT", "votable/td"),
+        ],
+    );
+    assert_eq!(r.body.matches("<TR>").count(), 4);
+    assert!(!r.body.contains("OVERFLOW"));
+    // The default MAXREC applies.
+    let r = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT obs_id FROM ivoa.ObsCore"),
+            ("RESPONSEFORMAT", "csv"),
+        ],
+    );
+    assert_eq!(r.body.lines().count(), 1001);
+    // Usage errors: an error VOTable with 400.
+    for (form, wanted) in [
+        (
+            vec![("LANG", "SQL"), ("QUERY", "SELECT 1")],
+            "LANG SQL is not supported",
+        ),
+        (vec![("LANG", "ADQL")], "no QUERY"),
+        (
+            vec![
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 1 obs_id FROM ivoa.ObsCore"),
+                ("MAXREC", "-1"),
+            ],
+            "MAXREC",
+        ),
+        (
+            vec![("LANG", "ADQL"), ("QUERY", "SELECT * FROM nowhere")],
+            "no table named nowhere",
+        ),
+        (
+            vec![
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 1 * FROM TAP_UPLOAD.t"),
+                ("UPLOAD", "t,file:///etc/passwd"),
+            ],
+            "http(s) URL",
+        ),
+    ] {
+        let r = sync(&server, &form);
+        assert_eq!(r.status, 400, "{form:?}");
+        assert_eq!(r.content_type, "application/x-votable+xml");
+        assert!(
+            r.body.contains("value=\"ERROR\"") && r.body.contains(wanted),
+            "{form:?}: {}",
+            r.body
+        );
+        assert!(!r.body.contains("<TABLE"));
+    }
+    drop(server);
+    std::fs::remove_dir_all(data).ok();
+}
+
+#[test]
+fn uws_jobs_through_their_phases() {
+    let data = common::scratch("http-uws");
+    let server = TestServer::start(&data, |_| {});
+    let jobs = format!("{}/async", server.tap);
+    // Creation: 303 to the job, PENDING, RUNID echoed; text/plain resources.
+    let created = post(
+        &jobs,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT TOP 5 obs_id FROM ivoa.ObsCore"),
+            ("RUNID", "run-7"),
+        ],
+    );
+    assert_eq!(created.status, 303);
+    let job = created.location.unwrap();
+    let id = job.rsplit('/').next().unwrap().to_string();
+    assert_eq!(id.len(), 32);
+    let doc = get(&job);
+    assert!(
+        doc.body.contains("<uws:phase>PENDING</uws:phase>")
+            && doc.body.contains("<uws:runId>run-7</uws:runId>")
+    );
+    assert!(doc.body.contains(
+        "<uws:parameter id=\"query\">SELECT TOP 5 obs_id FROM ivoa.ObsCore</uws:parameter>"
+    ));
+    for resource in [
+        "phase",
+        "executionduration",
+        "destruction",
+        "quote",
+        "owner",
+    ] {
+        let r = get(&format!("{job}/{resource}"));
+        assert_eq!(
+            (r.status, r.content_type.as_str()),
+            (200, "text/plain; charset=utf-8"),
+            "{resource}"
+        );
+    }
+    assert_eq!(get(&format!("{job}/phase")).body, "PENDING");
+    // A blocking WAIT on a PENDING job returns after its time.
+    let started = Instant::now();
+    get(&format!("{job}?WAIT=1"));
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    // Duration and destruction can be set while PENDING.
+    assert_eq!(
+        post(
+            &format!("{job}/executionduration"),
+            &[("EXECUTIONDURATION", "30")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(get(&format!("{job}/executionduration")).body, "30");
+    assert_eq!(
+        post(
+            &format!("{job}/destruction"),
+            &[("DESTRUCTION", "2099-01-01T00:00:00Z")]
+        )
+        .status,
+        303
+    );
+    assert!(
+        get(&format!("{job}/destruction")).body < "2099".to_string(),
+        "capped by retention"
+    );
+    // RUN, then the result at results/result.
+    assert_eq!(
+        post(&format!("{job}/phase"), &[("PHASE", "RUN")]).status,
+        303
+    );
+    let done = wait_done(&job);
+    assert!(
+        done.body.contains("<uws:phase>COMPLETED</uws:phase>"),
+        "{}",
+        done.body
+    );
+    assert!(done
+        .body
+        .contains(&format!("xlink:href=\"{job}/results/result\"")));
+    let result = get(&format!("{job}/results/result"));
+    assert_eq!(
+        result.content_type,
+        "application/x-votable+xml;serialization=BINARY2"
+    );
+    assert!(result.body.contains("<FIELD name=\"obs_id\""));
+    assert!(get(&format!("{job}/results"))
+        .body
+        .contains("uws:result id=\"result\""));
+    // Filters of the job list.
+    let failed = run_job(&server, "SELECT nothing FROM ivoa.ObsCore");
+    let list = get(&format!("{jobs}?PHASE=COMPLETED"));
+    assert!(list.body.contains(&id) && !list.body.contains(failed.rsplit('/').next().unwrap()));
+    let last = get(&format!("{jobs}?LAST=1"));
+    assert_eq!(last.body.matches("<uws:jobref").count(), 1);
+    assert!(
+        get(&format!("{jobs}?AFTER=2099-01-01T00:00:00Z"))
+            .body
+            .matches("<uws:jobref")
+            .count()
+            == 0
+    );
+    assert_eq!(get(&format!("{jobs}?PHASE=SLEEPING")).status, 400);
+    // The failed job: ERROR, its message in errorSummary and an error VOTable.
+    let doc = get(&failed);
+    assert!(
+        doc.body.contains("<uws:phase>ERROR</uws:phase>") && doc.body.contains("<uws:errorSummary")
+    );
+    let error = get(&format!("{failed}/error"));
+    assert!(error.body.contains("value=\"ERROR\"") && error.body.contains("nothing"));
+    // ABORT of a pending job.
+    let pending = post(
+        &jobs,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT 1 FROM tap_schema.schemas"),
+        ],
+    )
+    .location
+    .unwrap();
+    assert_eq!(
+        post(&format!("{pending}/phase"), &[("PHASE", "ABORT")]).status,
+        303
+    );
+    assert_eq!(get(&format!("{pending}/phase")).body, "ABORTED");
+    assert_eq!(
+        post(&format!("{pending}/phase"), &[("PHASE", "SUSPEND")]).status,
+        400
+    );
+    // DELETE and ACTION=DELETE: 303 to the list, then 404.
+    let gone = delete(&job);
+    assert_eq!(gone.status, 303);
+    assert_eq!(gone.location.as_deref(), Some(jobs.as_str()));
+    assert_eq!(get(&job).status, 404);
+    let gone = post(&failed, &[("ACTION", "DELETE")]);
+    assert_eq!(gone.status, 303);
+    assert_eq!(get(&failed).status, 404);
+    drop(server);
+    std::fs::remove_dir_all(data).ok();
+}
+
+#[test]
+fn jobs_and_results_survive_a_restart_and_interrupted_jobs_resume() {
+    let data = common::scratch("http-restart");
+    let server = TestServer::start(&data, |_| {});
+    let job = run_job(
+        &server,
+        "SELECT TOP 7 obs_id FROM ivoa.ObsCore ORDER BY obs_id",
+    );
+    let first = get(&format!("{job}/results/result")).body;
+    drop(server);
+    // A job the stop interrupted, as the store holds it after a crash.
+    let id = tap_server::jobs::new_id();
+    {
+        use tap_server::jobs::{Job, JobStore, Phase, SqliteJobStore};
+        let store = SqliteJobStore::open(&data.join("jobs.sqlite")).unwrap();
+        store
+            .insert(&Job {
+                id: id.clone(),
+                run_id: None,
+                owner: None,
+                phase: Phase::Executing,
+                created_ms: chrono_now(),
+                started_ms: Some(chrono_now()),
+                ended_ms: None,
+                execution_duration: 60,
+                destruction_ms: chrono_now() + 3_600_000,
+                parameters: vec![
+                    ("LANG".into(), "ADQL".into()),
+                    (
+                        "QUERY".into(),
+                        "SELECT TOP 2 obs_id FROM ivoa.ObsCore".into(),
+                    ),
+                ],
+                upload_parts: vec![],
+                error: None,
+                result: None,
+            })
+            .unwrap();
+    }
+    let server = TestServer::start(&data, |_| {});
+    let job = job.replace(job.split("/api/tap").next().unwrap(), &server.base);
+    assert!(get(&job).body.contains("<uws:phase>COMPLETED</uws:phase>"));
+    assert_eq!(get(&format!("{job}/results/result")).body, first);
+    let resumed = wait_done(&format!("{}/async/{id}", server.tap));
+    assert!(
+        resumed.body.contains("<uws:phase>COMPLETED</uws:phase>"),
+        "{}",
+        resumed.body
+    );
+    drop(server);
+    std::fs::remove_dir_all(data).ok();
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[test]
+fn expired_jobs_are_destroyed() {
+    let data = common::scratch("http-reaper");
+    let server = TestServer::start(&data, |c| c.reaper_interval = Duration::from_millis(300));
+    let job = run_job(&server, "SELECT TOP 1 obs_id FROM ivoa.ObsCore");
+    let id = job.rsplit('/').next().unwrap().to_string();
+    assert!(data.join("jobs").join(&id).join("result").exists());
+    assert_eq!(
+        post(
+            &format!("{job}/destruction"),
+            &[("DESTRUCTION", "2000-01-01T00:00:00Z")]
+        )
+        .status,
+        303
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(get(&job).status, 404);
+    assert!(
+        !data.join("jobs").join(&id).exists(),
+        "the result file is gone too"
+    );
+    drop(server);
+    std::fs::remove_dir_all(data).ok();
+}
+
+#[test]
+fn overload_timeouts_and_request_limits() {
+    let data = common::scratch("http-overload");
+    let server = TestServer::start(&data, |c| {
+        c.max_concurrent = 1;
+        c.max_queued = 0;
+        c.query_timeout = Duration::from_secs(3);
+        c.max_request_bytes = 64 * 1024;
+    });
+    // A query far too slow for the timeout holds the one slot...
+    let slow_url = format!("{}/sync", server.tap);
+    let slow = std::thread::spawn(move || {
+        post(&slow_url, &[("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) FROM ivoa.ObsCore AS a, ivoa.ObsCore AS b WHERE a.obs_id < b.obs_id")])
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    // ...so another is turned away with 503 and Retry-After.
+    let busy = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT TOP 1 obs_id FROM ivoa.ObsCore"),
+        ],
+    );
+    assert_eq!(busy.status, 503, "{}", busy.body);
+    assert!(busy.retry_after.is_some());
+    assert!(busy.body.contains("value=\"ERROR\""));
+    // The slow one is stopped at the timeout with an error, not a hang.
+    let slow = slow.join().unwrap();
+    assert_eq!(slow.status, 500);
+    assert!(slow.body.contains("longer than"), "{}", slow.body);
+    // The service is still up, and answers.
+    let ok = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT TOP 1 obs_id FROM ivoa.ObsCore"),
+            ("RESPONSEFORMAT", "csv"),
+        ],
+    );
+    assert_eq!(ok.status, 200);
+    // A request larger than the limit.
+    let big = "x".repeat(100 * 1024);
+    let r = sync(&server, &[("LANG", "ADQL"), ("QUERY", &big)]);
+    assert_eq!(r.status, 413, "{}", r.body);
+    drop(server);
+    std::fs::remove_dir_all(data).ok();
+}
+
+#[test]
+fn nothing_a_request_says_reaches_a_file() {
+    let data = common::scratch("http-paths");
+    let server = TestServer::start(&data, |_| {});
+    for path in [
+        "/async/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/async/%2e%2e%2f%2e%2e%2fjobs.sqlite",
+        "/async/%252e%252e%252fjobs.sqlite",
+        "/async/%2Fetc%2Fpasswd/results/result",
+        "/async/0123456789abcdef0123456789abcdef%00/results/result",
+        "/async/0123456789abcdef0123456789abcdef/results/result",
+        "/async/0123456789ABCDEF0123456789ABCDEF/error",
+        "/tables/..%2F..%2Fetc%2Fpasswd",
+        "/tables/%2Fetc%2Fpasswd",
+    ] {
+        let r = get(&format!("{}{path}", server.tap));
+        assert!(r.status == 404 || r.status == 400, "{path}: {}", r.status);
+        assert!(
+            !r.body.contains("root:") && !r.body.contains("SQLite"),
+            "{path}"
+        );
+    }
+    // An upload naming a part that is a path.
+    let r = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT * FROM TAP_UPLOAD.t"),
+            ("UPLOAD", "t,param:/etc/passwd"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    let r = sync(
+        &server,
+        &[
+            ("LANG", "ADQL"),
+            ("QUERY", "SELECT * FROM TAP_UPLOAD.t"),
+            ("UPLOAD", "../t,param:t"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    drop(server);
+    std::fs::remove_dir_all(data).ok();
+}
