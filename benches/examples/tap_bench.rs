@@ -43,7 +43,8 @@ async fn in_process(engine: &adql_engine::Engine, query: &str) -> (f64, usize) {
         votable::VotableWriter::new(std::io::sink(), &schema, &Default::default()).unwrap();
     let mut rows = 0;
     while let Some(b) = result.stream.next().await {
-        let b = arrow::array::RecordBatch::try_new(schema.clone(), b.unwrap().columns().to_vec()).unwrap();
+        let b = arrow::array::RecordBatch::try_new(schema.clone(), b.unwrap().columns().to_vec())
+            .unwrap();
         rows += b.num_rows();
         writer.write_batch(&b).unwrap();
     }
@@ -55,7 +56,12 @@ fn http_sync(agent: &ureq::Agent, url: &str, query: &str, maxrec: &str) -> (f64,
     let t = Instant::now();
     let mut r = agent
         .post(format!("{url}/sync"))
-        .send_form([("REQUEST", "doQuery"), ("LANG", "ADQL"), ("QUERY", query), ("MAXREC", maxrec)])
+        .send_form([
+            ("REQUEST", "doQuery"),
+            ("LANG", "ADQL"),
+            ("QUERY", query),
+            ("MAXREC", maxrec),
+        ])
         .unwrap();
     assert_eq!(r.status(), 200);
     let mut reader = r.body_mut().with_config().limit(u64::MAX).reader();
@@ -73,8 +79,14 @@ fn http_sync(agent: &ureq::Agent, url: &str, query: &str, maxrec: &str) -> (f64,
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:8080/api/tap".into());
-    let snapshot = std::path::PathBuf::from(args.get(2).expect("the snapshot directory the server serves"));
+    let url = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "http://127.0.0.1:8080/api/tap".into());
+    let snapshot = std::path::PathBuf::from(
+        args.get(2)
+            .expect("the snapshot directory the server serves"),
+    );
     let pid = args.get(3).cloned();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let engine = runtime.block_on(async {
@@ -89,7 +101,10 @@ fn main() {
         .into();
     println!("| | in-process ms | sync HTTP ms | rows |");
     println!("|---|---:|---:|---:|");
-    for (name, query) in [("seed CONTAINS(POINT, s_region), SELECT *", CONTAINS), ("cone r = 0.5°, obs_id, s_ra, s_dec", CONE)] {
+    for (name, query) in [
+        ("seed CONTAINS(POINT, s_region), SELECT *", CONTAINS),
+        ("cone r = 0.5°, obs_id, s_ra, s_dec", CONE),
+    ] {
         let mut local = Vec::new();
         let mut remote = Vec::new();
         let mut rows = 0;
@@ -99,11 +114,20 @@ fn main() {
             rows = n;
             remote.push(http_sync(&agent, &url, query, "100000").0);
         }
-        println!("| {name} | {:.1} | {:.1} | {rows} |", median(local), median(remote));
+        println!(
+            "| {name} | {:.1} | {:.1} | {rows} |",
+            median(local),
+            median(remote)
+        );
     }
     // 1 M rows of BINARY2.
     let before = pid.as_deref().and_then(|p| rss_kib(p, "VmRSS:"));
-    let (ms, bytes) = http_sync(&agent, &url, "SELECT TOP 1000000 * FROM ivoa.ObsCore", "1000000");
+    let (ms, bytes) = http_sync(
+        &agent,
+        &url,
+        "SELECT TOP 1000000 * FROM ivoa.ObsCore",
+        "1000000",
+    );
     let after = pid.as_deref().and_then(|p| rss_kib(p, "VmRSS:"));
     let peak = pid.as_deref().and_then(|p| rss_kib(p, "VmHWM:"));
     println!(
@@ -121,9 +145,19 @@ fn main() {
         let t = Instant::now();
         let created = agent
             .post(format!("{url}/async"))
-            .send_form([("LANG", "ADQL"), ("QUERY", "SELECT TOP 1 obs_id FROM ivoa.ObsCore"), ("PHASE", "RUN")])
+            .send_form([
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 1 obs_id FROM ivoa.ObsCore"),
+                ("PHASE", "RUN"),
+            ])
             .unwrap();
-        let job = created.headers().get("location").unwrap().to_str().unwrap().to_string();
+        let job = created
+            .headers()
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
         loop {
             let mut doc = agent.get(format!("{job}?WAIT=-1")).call().unwrap();
             let text = doc.body_mut().read_to_string().unwrap();
@@ -136,5 +170,8 @@ fn main() {
         trips.push(t.elapsed().as_secs_f64() * 1000.0);
         let _ = agent.delete(&job).call();
     }
-    println!("async TOP 1 round trip (create + RUN, WAIT, fetch): median {:.1} ms", median(trips));
+    println!(
+        "async TOP 1 round trip (create + RUN, WAIT, fetch): median {:.1} ms",
+        median(trips)
+    );
 }

@@ -26,10 +26,27 @@ const QUERIES: &[&str] = &[
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:8080/api/tap".into());
-    let clients: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(200).min(1000);
-    let seconds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(60).min(600);
-    let host = url.split("://").nth(1).unwrap_or_default().split(['/', ':']).next().unwrap_or_default();
+    let url = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "http://127.0.0.1:8080/api/tap".into());
+    let clients: usize = args
+        .get(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(200)
+        .min(1000);
+    let seconds: u64 = args
+        .get(3)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(60)
+        .min(600);
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
     assert!(
         host == "localhost" || host.starts_with("127.") || host == "[::1]",
         "the load generator only targets this machine (loopback), not {host}"
@@ -40,7 +57,12 @@ fn main() {
     let started = Instant::now();
     let threads: Vec<_> = (0..clients)
         .map(|i| {
-            let (url, stop, latencies, statuses) = (url.clone(), stop.clone(), latencies.clone(), statuses.clone());
+            let (url, stop, latencies, statuses) = (
+                url.clone(),
+                stop.clone(),
+                latencies.clone(),
+                statuses.clone(),
+            );
             std::thread::spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .http_status_as_error(false)
@@ -52,9 +74,12 @@ fn main() {
                     let query = QUERIES[n % QUERIES.len()];
                     n += 1;
                     let t = Instant::now();
-                    let outcome = agent
-                        .post(format!("{url}/sync"))
-                        .send_form([("REQUEST", "doQuery"), ("LANG", "ADQL"), ("QUERY", query), ("MAXREC", "20000")]);
+                    let outcome = agent.post(format!("{url}/sync")).send_form([
+                        ("REQUEST", "doQuery"),
+                        ("LANG", "ADQL"),
+                        ("QUERY", query),
+                        ("MAXREC", "20000"),
+                    ]);
                     let key = match outcome {
                         Ok(mut r) => {
                             let status = r.status().as_u16();
@@ -62,7 +87,10 @@ fn main() {
                             let mut sink = std::io::sink();
                             let _ = std::io::copy(&mut r.body_mut().as_reader(), &mut sink);
                             if status == 200 {
-                                latencies.lock().unwrap().push(t.elapsed().as_secs_f64() * 1000.0);
+                                latencies
+                                    .lock()
+                                    .unwrap()
+                                    .push(t.elapsed().as_secs_f64() * 1000.0);
                             }
                             status.to_string()
                         }
@@ -85,7 +113,13 @@ fn main() {
     let elapsed = started.elapsed().as_secs_f64();
     let mut l = latencies.lock().unwrap().clone();
     l.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let pct = |p: f64| if l.is_empty() { 0.0 } else { l[((l.len() - 1) as f64 * p) as usize] };
+    let pct = |p: f64| {
+        if l.is_empty() {
+            0.0
+        } else {
+            l[((l.len() - 1) as f64 * p) as usize]
+        }
+    };
     let statuses = statuses.lock().unwrap();
     let total: u64 = statuses.values().sum();
     println!(

@@ -23,9 +23,15 @@ async fn computed_geometries_are_dali_arrays() {
     let result = engine.query(q).await.unwrap();
     let schema = result.schema.clone();
     let xtype = |i: usize| schema.field(i).metadata().get("xtype").cloned();
-    assert!(matches!(schema.field(0).data_type(), DataType::FixedSizeList(_, 2)));
+    assert!(matches!(
+        schema.field(0).data_type(),
+        DataType::FixedSizeList(_, 2)
+    ));
     assert_eq!(xtype(0).as_deref(), Some("point"));
-    assert!(matches!(schema.field(1).data_type(), DataType::FixedSizeList(_, 3)));
+    assert!(matches!(
+        schema.field(1).data_type(),
+        DataType::FixedSizeList(_, 3)
+    ));
     assert_eq!(xtype(1).as_deref(), Some("circle"));
     assert!(matches!(schema.field(2).data_type(), DataType::List(_)));
     assert_eq!(xtype(2).as_deref(), Some("polygon"));
@@ -45,9 +51,13 @@ async fn computed_geometries_are_dali_arrays() {
 async fn geometries_stay_geometries_inside_the_query() {
     let engine = engine().await;
     // A derived table's POINT used in CONTAINS, and only the outer result converted.
-    let q = "SELECT TOP 3 t.p FROM (SELECT POINT('ICRS', s_ra, s_dec) AS p FROM ivoa.ObsCore) AS t \
+    let q =
+        "SELECT TOP 3 t.p FROM (SELECT POINT('ICRS', s_ra, s_dec) AS p FROM ivoa.ObsCore) AS t \
              WHERE CONTAINS(t.p, CIRCLE('ICRS', 55.7467, -32.2862, 2)) = 1";
     let batches = common::collect(&engine, q).await;
-    assert!(matches!(batches[0].schema().field(0).data_type(), DataType::FixedSizeList(_, 2)));
+    assert!(matches!(
+        batches[0].schema().field(0).data_type(),
+        DataType::FixedSizeList(_, 2)
+    ));
     assert!(batches.iter().map(|b| b.num_rows()).sum::<usize>() > 0);
 }

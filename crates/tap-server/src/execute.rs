@@ -41,10 +41,20 @@ pub struct Written {
     pub overflow: bool,
 }
 
-/// Plans `job`: the diagnostics of an invalid query become [`TapError::Query`]
-/// with line:column and caret.
-pub async fn start(engine: &Engine, job: &QueryJob) -> Result<QueryResult, TapError> {
-    match engine.query_with_uploads(&job.query, &job.uploads).await {
+/// Plans and starts `job` on the query runtime `cpu` (where DataFusion then
+/// spawns its tasks): the diagnostics of an invalid query become
+/// [`TapError::Query`] with line:column and caret.
+pub async fn start(
+    cpu: &Handle,
+    engine: &Arc<Engine>,
+    job: &QueryJob,
+) -> Result<QueryResult, TapError> {
+    let (engine, task) = (engine.clone(), job.clone());
+    let started = cpu
+        .spawn(async move { engine.query_with_uploads(&task.query, &task.uploads).await })
+        .await
+        .map_err(|_| TapError::Internal("the query stopped".into()))?;
+    match started {
         Ok(result) => Ok(result),
         Err(EngineError::Query(diagnostics)) => Err(TapError::Query(
             adql_syntax::render_all(&diagnostics, &job.query, "query")
@@ -77,7 +87,7 @@ pub struct Watch<'a> {
     pub rows: &'a AtomicU64,
 }
 
-/// Writes `result` into `out` in `job`'s format, stopping at MAXREC and at
+/// Writes `result` (started on the query runtime `handle`) into `out` in `job`'s format, stopping at MAXREC and at
 /// `deadline`. `on_first` is called once the first batch (or the end) has come
 /// without error and the document has begun: a sync response picks its status
 /// then. An error before that is returned with nothing written; an error after

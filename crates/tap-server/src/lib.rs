@@ -54,6 +54,9 @@ use crate::jobs::{Job, JobStore, SqliteJobStore, StoreError};
 /// shared by requests.
 pub struct Service {
     engine: Arc<Engine>,
+    /// The runtime queries execute on, apart from the one serving HTTP: a
+    /// heavy query keeps its cores busy, never the request handlers.
+    cpu: Option<tokio::runtime::Runtime>,
     config: ServiceConfig,
     jobs: Arc<dyn JobStore>,
     limiter: Limiter,
@@ -104,8 +107,15 @@ impl Service {
             Some(path) => Tokens::load(path)?,
             None => Tokens::off(),
         };
+        let cpu = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .thread_name("adql-query")
+            .enable_all()
+            .build()
+            .map_err(|e| ServiceError::DataDir(config.data_dir.clone(), e))?;
         Ok(Arc::new(Service {
             engine: Arc::new(engine),
+            cpu: Some(cpu),
             limiter: Limiter::new(config.max_concurrent, config.max_queued),
             config,
             jobs,
@@ -143,6 +153,15 @@ impl Service {
         runner::start_reaper(self);
     }
 
+    /// The handle of the query runtime.
+    fn cpu(&self) -> tokio::runtime::Handle {
+        self.cpu
+            .as_ref()
+            .expect("the query runtime lives as long as the service")
+            .handle()
+            .clone()
+    }
+
     fn never_cancelled(&self) -> tokio::sync::watch::Receiver<bool> {
         self.never.subscribe()
     }
@@ -172,6 +191,16 @@ impl Service {
             }
         }
         Ok(Some(job))
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        // The last reference may go inside an async context, where a runtime
+        // cannot be dropped by blocking on its threads.
+        if let Some(cpu) = self.cpu.take() {
+            cpu.shutdown_background();
+        }
     }
 }
 

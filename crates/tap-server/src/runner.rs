@@ -137,7 +137,8 @@ async fn execute_job(
 ) -> Result<JobResult, TapError> {
     let params = job_params(service, job)?;
     let query = crate::tap::query_job(service, &params)?;
-    let result = execute::start(&service.engine, &query).await?;
+    let handle = service.cpu();
+    let result = execute::start(&handle, &service.engine, &query).await?;
     let dir = service.job_dir(&job.id);
     std::fs::create_dir_all(&dir)
         .map_err(|e| TapError::Internal(format!("creating the job directory: {e}")))?;
@@ -146,7 +147,6 @@ async fn execute_job(
         .map_err(|e| TapError::Internal(format!("writing the result: {e}")))?;
     let duration = Duration::from_secs(job.execution_duration.max(1));
     let deadline = Instant::now() + duration;
-    let handle = tokio::runtime::Handle::current();
     let mime_type = query.format.mime_type().to_string();
     let written = tokio::task::spawn_blocking(move || {
         let rows = AtomicU64::new(0);

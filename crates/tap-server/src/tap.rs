@@ -91,13 +91,13 @@ async fn run_sync(service: Arc<Service>, request: Request) -> Result<Response, T
     let job = query_job(&service, &params)?;
     let permit = service.limiter.sync_slot().await?;
     let started = Instant::now();
-    let result = execute::start(&service.engine, &job).await?;
+    let handle = service.cpu();
+    let result = execute::start(&handle, &service.engine, &job).await?;
     let deadline = started + service.config.query_timeout;
     let (chunks, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let (first_tx, first_rx) = oneshot::channel::<Result<(), TapError>>();
     let rows = RowCount::default();
     let rows_seen = rows.0.clone();
-    let handle = tokio::runtime::Handle::current();
     let format = job.format;
     let never_cancelled = service.never_cancelled();
     tokio::task::spawn_blocking(move || {

@@ -28,7 +28,7 @@ fn run_client(args: &[&str]) -> Value {
 #[test]
 fn pyvo_runs_the_seed_notebook() {
     let data = common::scratch("pyvo-anon");
-    let server = common::TestServer::start(&data, |c| c.maxrec_default = 100_000);
+    let server = common::TestServer::start(&data, |c| c.maxrec_default = 20_000);
     let queries = common::seed_queries();
     assert_eq!(queries.len(), 11, "the seed has eleven queries");
     let queries_file = data.join("queries.json");
@@ -73,6 +73,13 @@ fn pyvo_runs_the_seed_notebook() {
     assert!(seen["obscore_columns"].as_array().unwrap().len() >= 37);
     assert_eq!(seen["languages"][0][0], "ADQL");
     assert_eq!(seen["languages"][0][1], serde_json::json!(["2.0", "2.1"]));
+    assert_eq!(
+        seen["language_version_ids"],
+        serde_json::json!([
+            "ivo://ivoa.net/std/ADQL#v2.0",
+            "ivo://ivoa.net/std/ADQL#v2.1"
+        ])
+    );
     let formats = seen["output_formats"].to_string();
     assert!(
         formats.contains("BINARY2") && formats.contains("text/csv") && formats.contains("parquet"),
@@ -87,8 +94,10 @@ fn pyvo_runs_the_seed_notebook() {
     assert_eq!(seen["examples_ran"], 8);
 
     assert_eq!(seen["maxrec_rows"], 5);
+    assert_eq!(seen["maxrec_warnings"], serde_json::json!([]));
+    assert_eq!(seen["default_limit_rows"], 20_000);
     assert_eq!(
-        seen["maxrec_warnings"],
+        seen["default_limit_warnings"],
         serde_json::json!(["DALOverflowWarning"])
     );
     let bad = seen["bad_query"].as_str().unwrap();

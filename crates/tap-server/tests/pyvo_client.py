@@ -45,8 +45,9 @@ def anon(url, queries_path):
     out["job_phase"] = job.phase
     out["job_rows"] = len(job.fetch_result().to_table())
     out["job_listed"] = any(j.jobid == job.job_id for j in svc.get_job_list())
+    job_url = job.url
     job.delete()
-    out["deleted_status"] = requests.get(job.url).status_code
+    out["deleted_status"] = requests.get(job_url).status_code
 
     # An invalid async query is accepted, then fails when it runs.
     bad_job = svc.submit_job("SELECT s_ra FROM ivoa.ObsCore LIMIT 10")
@@ -71,7 +72,8 @@ def anon(url, queries_path):
     caps = svc.capabilities
     tap = [c for c in caps if c.standardid and c.standardid.startswith("ivo://ivoa.net/std/TAP")]
     langs = tap[0].languages
-    out["languages"] = [(l.name, [v.value if hasattr(v, "value") else str(v) for v in l.versions]) for l in langs]
+    out["languages"] = [(l.name, [v.content for v in l.versions]) for l in langs]
+    out["language_version_ids"] = [v.ivo_id for l in langs for v in l.versions]
     out["output_formats"] = [f.mime for f in tap[0].outputformats]
     out["upload_methods"] = [u.ivo_id for u in tap[0].uploadmethods]
     out["data_models"] = [d.ivo_id for d in tap[0].datamodels]
@@ -82,12 +84,19 @@ def anon(url, queries_path):
     out["examples"] = len(examples)
     out["examples_ran"] = sum(1 for e in examples if e.execute() is not None)
 
-    # MAXREC: an overflow warning, and exactly MAXREC rows.
+    # MAXREC set by the client: exactly MAXREC rows (pyvo does not warn when
+    # the count equals the MAXREC it sent); the service's default limit: an
+    # overflow warning.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         t = svc.search("SELECT obs_id FROM ivoa.ObsCore", maxrec=5).to_table()
     out["maxrec_rows"] = len(t)
     out["maxrec_warnings"] = [type(w.message).__name__ for w in caught]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = svc.search("SELECT obs_id FROM ivoa.ObsCore").to_table()
+    out["default_limit_rows"] = len(t)
+    out["default_limit_warnings"] = [type(w.message).__name__ for w in caught]
 
     # A bad query: DALQueryError carrying the line:column diagnostic.
     try:

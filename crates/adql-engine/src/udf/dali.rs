@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn shapes_become_dali_arrays() {
         assert_eq!(
-            stcs_to_dali("POINT ICRS 10 20", DaliShape::Point),
+            stcs_to_dali("Position ICRS 10 20", DaliShape::Point),
             Ok(vec![10.0, 20.0])
         );
         assert_eq!(

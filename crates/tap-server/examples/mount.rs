@@ -2,7 +2,7 @@
 //! own routes beside `/api/tap`, over the demo snapshot.
 //!
 //! ```sh
-//! cargo run -p tap-server --example embed -- 127.0.0.1:8099
+//! cargo run -p tap-server --example mount -- 127.0.0.1:8099
 //! curl 'http://127.0.0.1:8099/api/tap/sync?LANG=ADQL&QUERY=SELECT+TOP+3+obs_id+FROM+ivoa.ObsCore&RESPONSEFORMAT=csv'
 //! ```
 
