@@ -27,6 +27,10 @@ pub enum TapError {
     /// The query ran longer than allowed.
     #[error("the query ran longer than {0} s and was stopped")]
     Timeout(u64),
+    /// The query failed while running because of its own values (an invalid
+    /// shape built from columns, a bad cast): the user's to fix.
+    #[error("the query failed while running: {0}")]
+    Execution(String),
     /// Something failed inside the service (reading data, resources).
     #[error("{0}")]
     Internal(String),
@@ -36,7 +40,9 @@ impl TapError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            TapError::Usage(_) | TapError::Query(_) => StatusCode::BAD_REQUEST,
+            TapError::Usage(_) | TapError::Query(_) | TapError::Execution(_) => {
+                StatusCode::BAD_REQUEST
+            }
             TapError::Unauthorized => StatusCode::UNAUTHORIZED,
             TapError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             TapError::Overloaded(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -61,6 +61,18 @@ pub async fn start(
                 .trim_end()
                 .to_string(),
         )),
+        // DataFusion refusing the plan (types it cannot coerce, …) is the
+        // query's doing too.
+        Err(EngineError::DataFusion(e)) => match e.find_root() {
+            datafusion::error::DataFusionError::Plan(message)
+            | datafusion::error::DataFusionError::Execution(message) => {
+                Err(TapError::Query(message.clone()))
+            }
+            datafusion::error::DataFusionError::SchemaError(..) => {
+                Err(TapError::Query(e.to_string()))
+            }
+            _ => Err(failure(&e)),
+        },
         Err(e) => Err(internal(&e)),
     }
 }
@@ -85,6 +97,17 @@ pub struct Watch<'a> {
     pub cancel: &'a tokio::sync::watch::Receiver<bool>,
     /// Rows written so far, for the log line.
     pub rows: &'a AtomicU64,
+}
+
+/// A failure of a running query: the query's own doing (an execution error
+/// raised by a function on its values) or the service's.
+fn failure(e: &datafusion::error::DataFusionError) -> TapError {
+    match e.find_root() {
+        datafusion::error::DataFusionError::Execution(message) => {
+            TapError::Execution(message.clone())
+        }
+        _ => internal(e),
+    }
 }
 
 /// Writes `result` (started on the query runtime `handle`) into `out` in `job`'s format, stopping at MAXREC and at
@@ -123,7 +146,7 @@ pub fn write_result<W: Write + Send>(
         match batch {
             Err(_) => Err(TapError::Timeout(timeout_secs)),
             Ok(None) => Ok(None),
-            Ok(Some(Err(e))) => Err(internal(&e)),
+            Ok(Some(Err(e))) => Err(failure(&e)),
             Ok(Some(Ok(b))) => RecordBatch::try_new(schema.clone(), b.columns().to_vec())
                 .map(Some)
                 .map_err(|e| internal(&e)),

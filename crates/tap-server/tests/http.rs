@@ -189,6 +189,14 @@ fn parameters_formats_and_maxrec() {
             vec![("LANG", "ADQL"), ("QUERY", "SELECT * FROM nowhere")],
             "no table named nowhere",
         ),
+        // A shape the query builds from its own values that is not one.
+        (
+            vec![
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 1 POLYGON('ICRS', s_ra, s_dec, s_ra, s_dec, s_ra, s_dec) AS p FROM ivoa.ObsCore"),
+            ],
+            "failed while running",
+        ),
         (
             vec![
                 ("LANG", "ADQL"),
@@ -529,6 +537,54 @@ fn nothing_a_request_says_reaches_a_file() {
         ],
     );
     assert_eq!(r.status, 400);
+    drop(server);
+    std::fs::remove_dir_all(data).ok();
+}
+
+#[test]
+fn a_client_that_hangs_up_frees_its_slot() {
+    let data = common::scratch("http-hangup");
+    let server = TestServer::start(&data, |c| {
+        c.max_concurrent = 1;
+        c.max_queued = 0;
+        c.maxrec_hard = 10_000_000;
+    });
+    // A large result, of which the client reads a little and then hangs up.
+    {
+        let mut response = agent()
+            .post(format!("{}/sync", server.tap))
+            .send_form([
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT * FROM ivoa.ObsCore"),
+                ("MAXREC", "10000000"),
+                ("RESPONSEFORMAT", "votable/td"),
+            ])
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut first = [0u8; 4096];
+        std::io::Read::read_exact(&mut response.body_mut().as_reader(), &mut first).unwrap();
+    }
+    // The slot comes back once the server sees the hang-up (its next write fails).
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = sync(
+            &server,
+            &[
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 1 obs_id FROM ivoa.ObsCore"),
+                ("RESPONSEFORMAT", "csv"),
+            ],
+        );
+        if r.status == 200 {
+            break;
+        }
+        assert_eq!(r.status, 503, "{}", r.body);
+        assert!(
+            Instant::now() < until,
+            "the hung-up query still holds its slot"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     drop(server);
     std::fs::remove_dir_all(data).ok();
 }
