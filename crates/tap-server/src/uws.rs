@@ -399,6 +399,25 @@ pub async fn delete(
     Ok(see_other(format!("{}/async", service.config.tap_url())))
 }
 
+/// A POST that sets one job parameter (`name=value`, as `form` describes it)
+/// through `change`; 303 to the job.
+async fn post_one(
+    service: Arc<Service>,
+    caller: Caller,
+    id: String,
+    request: Request,
+    (name, form): (&str, &str),
+    change: fn(&Arc<Service>, &Job, &str) -> Uws<()>,
+) -> Uws {
+    let job = caller_job(&service, &caller, &id)?;
+    let params = read_params(&service, request).await?;
+    let value = params
+        .get(name)
+        .ok_or_else(|| UwsError::Usage(format!("this POST needs {name}={form}")))?;
+    change(&service, &job, value)?;
+    Ok(see_other(job_url(&service, &job.id)))
+}
+
 /// `GET /async/{job}/phase`.
 pub async fn phase(
     State(service): State<Arc<Service>>,
@@ -417,13 +436,15 @@ pub async fn set_phase(
     Path(id): Path<String>,
     request: Request,
 ) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
-    let params = read_params(&service, request).await?;
-    let phase = params
-        .get("PHASE")
-        .ok_or_else(|| UwsError::Usage("POST to phase needs PHASE=RUN or PHASE=ABORT".into()))?;
-    change_phase(&service, &job, phase)?;
-    Ok(see_other(job_url(&service, &job.id)))
+    post_one(
+        service,
+        caller,
+        id,
+        request,
+        ("PHASE", "RUN|ABORT"),
+        change_phase,
+    )
+    .await
 }
 
 fn change_phase(service: &Arc<Service>, job: &Job, phase: &str) -> Uws<()> {
@@ -460,7 +481,7 @@ fn change_phase(service: &Arc<Service>, job: &Job, phase: &str) -> Uws<()> {
     }
 }
 
-fn change_duration(service: &Service, job: &Job, value: &str) -> Uws<()> {
+fn change_duration(service: &Arc<Service>, job: &Job, value: &str) -> Uws<()> {
     let seconds = parse_duration(value, service.config.query_timeout.as_secs())?;
     if job.phase != Phase::Pending {
         return Err(UwsError::Usage(format!(
@@ -475,7 +496,7 @@ fn change_duration(service: &Service, job: &Job, value: &str) -> Uws<()> {
     Ok(())
 }
 
-fn change_destruction(service: &Service, job: &Job, value: &str) -> Uws<()> {
+fn change_destruction(service: &Arc<Service>, job: &Job, value: &str) -> Uws<()> {
     let ms = parse_destruction(service, job, value)?;
     service.modify_job(&job.id, |j| {
         j.destruction_ms = ms;
@@ -504,13 +525,15 @@ pub async fn set_execution_duration(
     Path(id): Path<String>,
     request: Request,
 ) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
-    let params = read_params(&service, request).await?;
-    let value = params
-        .get("EXECUTIONDURATION")
-        .ok_or_else(|| UwsError::Usage("needs EXECUTIONDURATION=SECONDS".into()))?;
-    change_duration(&service, &job, value)?;
-    Ok(see_other(job_url(&service, &job.id)))
+    post_one(
+        service,
+        caller,
+        id,
+        request,
+        ("EXECUTIONDURATION", "SECONDS"),
+        change_duration,
+    )
+    .await
 }
 
 /// `GET /async/{job}/destruction`: ISO 8601, text/plain.
@@ -531,13 +554,15 @@ pub async fn set_destruction(
     Path(id): Path<String>,
     request: Request,
 ) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
-    let params = read_params(&service, request).await?;
-    let value = params
-        .get("DESTRUCTION")
-        .ok_or_else(|| UwsError::Usage("needs DESTRUCTION=ISO-8601".into()))?;
-    change_destruction(&service, &job, value)?;
-    Ok(see_other(job_url(&service, &job.id)))
+    post_one(
+        service,
+        caller,
+        id,
+        request,
+        ("DESTRUCTION", "ISO-8601"),
+        change_destruction,
+    )
+    .await
 }
 
 /// `GET /async/{job}/quote`: empty (this service does not estimate), text/plain.

@@ -210,14 +210,7 @@ impl<W: Write> VotableWriter<W> {
     /// (DALI 1.1 §4.4: a status after the table overrides the one before it).
     pub fn finish_error(self, message: &str) -> Result<W> {
         let mut xml = quick_xml::Writer::new(Vec::new());
-        write_info(
-            &mut xml,
-            &Info {
-                name: "QUERY_STATUS".into(),
-                value: "ERROR".into(),
-                content: Some(message.to_string()),
-            },
-        )?;
+        write_info(&mut xml, &error_status(message))?;
         let mut status = String::from_utf8(xml.into_inner()).expect("the writer writes UTF-8");
         status.push('\n');
         self.close(Some(status))
@@ -251,19 +244,21 @@ impl<W: Write> VotableWriter<W> {
 pub fn write_error_document<W: Write>(out: W, message: &str) -> Result<W> {
     let mut xml = quick_xml::Writer::new_with_indent(out, b' ', 1);
     open_results(&mut xml)?;
-    write_info(
-        &mut xml,
-        &Info {
-            name: "QUERY_STATUS".into(),
-            value: "ERROR".into(),
-            content: Some(message.to_string()),
-        },
-    )?;
+    write_info(&mut xml, &error_status(message))?;
     xml.write_event(Event::End(BytesEnd::new("RESOURCE")))?;
     xml.write_event(Event::End(BytesEnd::new("VOTABLE")))?;
     let mut out = xml.into_inner();
     out.write_all(b"\n")?;
     Ok(out)
+}
+
+/// `QUERY_STATUS` `ERROR` with `message` as its text.
+fn error_status(message: &str) -> Info {
+    Info {
+        name: "QUERY_STATUS".into(),
+        value: "ERROR".into(),
+        content: Some(message.to_string()),
+    }
 }
 
 /// The XML declaration, `<VOTABLE …>` and `<RESOURCE type="results">`.

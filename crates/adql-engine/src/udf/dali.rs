@@ -104,44 +104,39 @@ impl ScalarUDFImpl for DaliUdf {
         let input = args.args[0].to_array(args.number_rows)?;
         let text = cast(&input, &DataType::Utf8)?;
         let text = text.as_string::<i32>();
+        let item = Arc::new(Field::new("item", DataType::Float64, true));
+        // One pass for both layouts: a value appends its numbers, a null the
+        // fixed size's worth of null numbers (none for a variable list).
+        let fill = |values: &mut Float64Builder, i: usize, nulls: usize| -> Result<bool> {
+            if text.is_null(i) {
+                for _ in 0..nulls {
+                    values.append_null();
+                }
+                return Ok(false);
+            }
+            match stcs_to_dali(text.value(i), self.shape) {
+                Ok(v) => {
+                    values.append_slice(&v);
+                    Ok(true)
+                }
+                Err(e) => exec_err!("{e}"),
+            }
+        };
         let out: ArrayRef = match self.shape {
             DaliShape::Point | DaliShape::Circle => {
                 let n = if self.shape == DaliShape::Point { 2 } else { 3 };
-                let mut b = FixedSizeListBuilder::new(Float64Builder::new(), n)
-                    .with_field(Arc::new(Field::new("item", DataType::Float64, true)));
+                let mut b = FixedSizeListBuilder::new(Float64Builder::new(), n).with_field(item);
                 for i in 0..text.len() {
-                    if text.is_null(i) {
-                        for _ in 0..n {
-                            b.values().append_null();
-                        }
-                        b.append(false);
-                        continue;
-                    }
-                    match stcs_to_dali(text.value(i), self.shape) {
-                        Ok(v) => {
-                            b.values().append_slice(&v);
-                            b.append(true);
-                        }
-                        Err(e) => return exec_err!("{e}"),
-                    }
+                    let valid = fill(b.values(), i, n as usize)?;
+                    b.append(valid);
                 }
                 Arc::new(b.finish())
             }
             DaliShape::Polygon => {
-                let mut b = ListBuilder::new(Float64Builder::new())
-                    .with_field(Arc::new(Field::new("item", DataType::Float64, true)));
+                let mut b = ListBuilder::new(Float64Builder::new()).with_field(item);
                 for i in 0..text.len() {
-                    if text.is_null(i) {
-                        b.append(false);
-                        continue;
-                    }
-                    match stcs_to_dali(text.value(i), self.shape) {
-                        Ok(v) => {
-                            b.values().append_slice(&v);
-                            b.append(true);
-                        }
-                        Err(e) => return exec_err!("{e}"),
-                    }
+                    let valid = fill(b.values(), i, 0)?;
+                    b.append(valid);
                 }
                 Arc::new(b.finish())
             }
