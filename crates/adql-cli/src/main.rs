@@ -197,8 +197,9 @@ enum SnapshotCommand {
 /// Where the query comes from and what it may use.
 #[derive(Args)]
 struct QueryArgs {
-    /// The query text, or `-` to read standard input.
-    #[arg(conflicts_with = "file")]
+    /// The query text, or `-` to read standard input. It may begin with `-` or
+    /// `--` (an SQL comment, as archives' example queries often do).
+    #[arg(conflicts_with = "file", allow_hyphen_values = true)]
     query: Option<String>,
     /// Read the query from a file.
     #[arg(long, short = 'f')]

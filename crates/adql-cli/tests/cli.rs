@@ -126,3 +126,29 @@ fn warnings_do_not_fail_validation() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).starts_with("warning[unknown-ivo-function]"));
 }
+
+#[test]
+fn queries_may_begin_with_a_comment() {
+    let q = "-- find the coadds\nSELECT TOP 5 s_ra FROM ivoa.ObsCore";
+    for command in ["validate", "fmt", "parse"] {
+        let out = adql(&[command, q], None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{command}: {}",
+            text(&out.stderr)
+        );
+    }
+    // Options after the query still count; a lone `-` still means standard input.
+    assert_eq!(
+        adql(&["validate", q, "--strict"], None).status.code(),
+        Some(0)
+    );
+    assert_eq!(adql(&["validate", "-"], Some(q)).status.code(), Some(0));
+    // A function name used as a column: both readings are offered.
+    let out = adql(&["validate", "SELECT distance FROM stars"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(said.contains("DISTANCE is a function"), "{said}");
+    assert!(said.contains("quote it: \"distance\""), "{said}");
+}

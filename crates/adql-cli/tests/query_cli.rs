@@ -212,3 +212,35 @@ fn limits_and_corrupt_files_get_clear_errors() {
     assert_eq!(err.matches("No such file").count(), 1, "{err}");
     std::fs::remove_dir_all(&cache).ok();
 }
+
+#[test]
+fn one_name_one_table() {
+    let cache = std::env::temp_dir().join(format!("adql-cli-names-{}", std::process::id()));
+    let q = "SELECT COUNT(*) AS n FROM ivoa.ObsCore";
+    assert_eq!(
+        adql(&["query", "--format", "csv", q], &cache).status.code(),
+        Some(0)
+    );
+    let part = cache.join("demo-v1-150000-rg8192-r2/part-00000.parquet");
+    let table = format!("ivoa.ObsCore={}", part.display());
+    // A --table with the snapshot's table name replaces it, said once.
+    let out = adql(&["query", "--format", "csv", "--table", &table, q], &cache);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n150000\n");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("replaces the snapshot's ivoa.ObsCore"),
+        "{said}"
+    );
+    // Two --table options with one name: a usage error naming it.
+    let other = format!("user.t={}", part.display());
+    let twice = adql(&["query", "--table", &other, "--table", &other, q], &cache);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("two --table options name user.t"));
+    std::fs::remove_dir_all(&cache).ok();
+}

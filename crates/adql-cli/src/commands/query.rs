@@ -24,6 +24,29 @@ impl CatalogueArgs {
                 Ok((name.to_string(), std::path::PathBuf::from(path)))
             })
             .collect::<Result<Vec<_>>>()?;
+        // One name, one table: two --table options may not share a name, and
+        // one naming the snapshot's table replaces it (said once, here).
+        for (i, (name, _)) in tables.iter().enumerate() {
+            if tables[..i]
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                bail!("two --table options name {name}: give each table its own SCHEMA.NAME");
+            }
+        }
+        let snapshot = match &self.snapshot {
+            Some(dir) => obscore::Snapshot::open(dir)?,
+            None => obscore::demo::demo_snapshot()?,
+        };
+        let snapshot_table = snapshot.manifest.table.qualified_name();
+        for (name, path) in &tables {
+            if snapshot_table.eq_ignore_ascii_case(name) {
+                eprintln!(
+                    "adql: --table {name}={} replaces the snapshot's {name}",
+                    path.display()
+                );
+            }
+        }
         Ok(Engine::open(self.snapshot.as_deref(), &tables, options).await?)
     }
 }

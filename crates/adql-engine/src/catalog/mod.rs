@@ -45,7 +45,7 @@ impl Catalogue {
         let table = ParquetTable::open(ctx, &snapshot.files())
             .await
             .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.dir.display())))?;
-        self.tables.push(TableEntry {
+        self.register(TableEntry {
             meta: snapshot.manifest.table.clone(),
             provider: Arc::new(table),
         });
@@ -93,7 +93,7 @@ impl Catalogue {
             description: format!("{}", path.display()),
             columns,
         };
-        self.tables.push(TableEntry { meta, provider });
+        self.register(TableEntry { meta, provider });
         Ok(())
     }
 
@@ -105,6 +105,24 @@ impl Catalogue {
             provider: Arc::new(provider),
         });
         Ok(())
+    }
+
+    /// Adds `entry`; a table registered earlier under the same `schema.name`
+    /// (compared as ADQL compares regular identifiers) is replaced, so that one
+    /// name never means two tables (`--table ivoa.ObsCore=FILE` beside the
+    /// default snapshot: the file is ivoa.ObsCore).
+    fn register(&mut self, entry: TableEntry) {
+        let name = entry.meta.qualified_name();
+        self.tables
+            .retain(|t| !t.meta.qualified_name().eq_ignore_ascii_case(&name));
+        self.tables.push(entry);
+    }
+
+    /// Whether a table named `schema.name` is registered.
+    pub fn has_table(&self, qualified: &str) -> bool {
+        self.tables
+            .iter()
+            .any(|t| t.meta.qualified_name().eq_ignore_ascii_case(qualified))
     }
 
     /// Registers a request's uploaded table as `TAP_UPLOAD.name`.

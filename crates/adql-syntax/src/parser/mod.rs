@@ -158,6 +158,10 @@ fn to_diagnostic(err: PError, tokens: &[Token<'_>]) -> Diagnostic {
                 "{} is a function; call it with parentheses",
                 builtin.name()
             ))
+            .with_note(format!(
+                "if you mean a column named {0}, quote it: \"{0}\"",
+                found.text
+            ))
             .with_fix(
                 if builtin.arity().1 == 0 {
                     format!("write {}()", builtin.name())
