@@ -244,3 +244,84 @@ fn one_name_one_table() {
     assert!(String::from_utf8_lossy(&twice.stderr).contains("two --table options name user.t"));
     std::fs::remove_dir_all(&cache).ok();
 }
+
+#[test]
+fn plain_parquet_as_obscore() {
+    let cache = std::env::temp_dir().join(format!("adql-cli-plain-{}", std::process::id()));
+    let q = "SELECT COUNT(*) AS n FROM ivoa.ObsCore WHERE CONTAINS(POINT('ICRS', 55.74673760481304, -32.286155241413624), s_region) = 1 AND dataproduct_subtype = 'lsst.deepCoadd_calexp'";
+    assert_eq!(
+        adql(&["query", "--format", "csv", q], &cache).status.code(),
+        Some(0)
+    );
+    let snapshot = cache.join("demo-v1-150000-rg8192-r2");
+    let part = snapshot.join("part-00000.parquet");
+    // A Parquet file, and a directory of Parquet files without snapshot.json.
+    let dir = cache.join("plain");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&part, dir.join("obscore.parquet")).unwrap();
+    for source in [part.to_str().unwrap(), dir.to_str().unwrap()] {
+        let out = adql(
+            &["query", "--format", "csv", "--snapshot", source, q],
+            &cache,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n6\n");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("spatial pruning is off") && said.contains("adql ingest --obscore"),
+            "{said}"
+        );
+        assert_eq!(said.matches("spatial pruning is off").count(), 1);
+    }
+    // The ObsCore metadata comes from the model by column name.
+    let out = adql(
+        &[
+            "query",
+            "--format",
+            "votable-td",
+            "--snapshot",
+            part.to_str().unwrap(),
+            "SELECT TOP 1 s_ra FROM ivoa.ObsCore",
+        ],
+        &cache,
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("ucd=\"pos.eq.ra\" utype=\"obscore:Char.SpatialAxis"));
+    // A file lacking mandatory columns is still read, with a warning naming them.
+    let small = cache.join("small.parquet");
+    let wrote = adql(
+        &[
+            "query",
+            "--format",
+            "parquet",
+            "-o",
+            small.to_str().unwrap(),
+            "SELECT obs_id, s_ra, s_dec FROM ivoa.ObsCore",
+        ],
+        &cache,
+    );
+    assert_eq!(wrote.status.code(), Some(0));
+    let out = adql(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--snapshot",
+            small.to_str().unwrap(),
+            "SELECT COUNT(*) AS n FROM ivoa.ObsCore",
+        ],
+        &cache,
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n150000\n");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("lacks ObsCore 1.1 mandatory columns: dataproduct_type, calib_level"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&cache).ok();
+}

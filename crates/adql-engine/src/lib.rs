@@ -53,6 +53,16 @@ impl Default for EngineOptions {
     }
 }
 
+/// A DataFusion session with the memory limit, and an empty catalogue.
+fn session(options: &EngineOptions) -> Result<(SessionContext, Catalogue)> {
+    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+        .with_memory_limit(options.memory_limit, 1.0)
+        .build_arc()?;
+    let ctx =
+        SessionContext::new_with_config_rt(datafusion::prelude::SessionConfig::new(), runtime);
+    Ok((ctx, Catalogue::default()))
+}
+
 /// A table a request brings with it (TAP `UPLOAD`): its name (a regular ADQL
 /// identifier) and its rows, the columns' unit/UCD/xtype in the field metadata.
 #[derive(Debug, Clone)]
@@ -95,12 +105,7 @@ impl Engine {
         tables: &[(String, std::path::PathBuf)],
         options: &EngineOptions,
     ) -> Result<Engine> {
-        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
-            .with_memory_limit(options.memory_limit, 1.0)
-            .build_arc()?;
-        let ctx =
-            SessionContext::new_with_config_rt(datafusion::prelude::SessionConfig::new(), runtime);
-        let mut catalogue = Catalogue::default();
+        let (ctx, mut catalogue) = session(options)?;
         catalogue.add_snapshot(&ctx, snapshot).await?;
         for (name, path) in tables {
             catalogue.add_table(&ctx, name, path).await?;
@@ -111,6 +116,30 @@ impl Engine {
             catalogue,
             options: ValidateOptions::default(),
         })
+    }
+
+    /// A session over Parquet files that are not a snapshot, read as
+    /// `ivoa.ObsCore` (see [`Catalogue::add_obscore_files`]), plus more tables;
+    /// also returns the notes for the user.
+    pub async fn with_obscore_files(
+        files: &[std::path::PathBuf],
+        tables: &[(String, std::path::PathBuf)],
+        options: &EngineOptions,
+    ) -> Result<(Engine, Vec<String>)> {
+        let (ctx, mut catalogue) = session(options)?;
+        let notes = catalogue.add_obscore_files(&ctx, files).await?;
+        for (name, path) in tables {
+            catalogue.add_table(&ctx, name, path).await?;
+        }
+        catalogue.add_tap_schema()?;
+        Ok((
+            Engine {
+                ctx,
+                catalogue,
+                options: ValidateOptions::default(),
+            },
+            notes,
+        ))
     }
 
     /// A session over the embedded demo snapshot (built on first use).

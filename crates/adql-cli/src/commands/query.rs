@@ -34,6 +34,13 @@ impl CatalogueArgs {
                 bail!("two --table options name {name}: give each table its own SCHEMA.NAME");
             }
         }
+        if let Some(files) = self.plain_parquet()? {
+            let (engine, notes) = Engine::with_obscore_files(&files, &tables, options).await?;
+            for note in notes {
+                eprintln!("adql: {note}");
+            }
+            return Ok(engine);
+        }
         let snapshot = match &self.snapshot {
             Some(dir) => obscore::Snapshot::open(dir)?,
             None => obscore::demo::demo_snapshot()?,
@@ -48,6 +55,29 @@ impl CatalogueArgs {
             }
         }
         Ok(Engine::open(self.snapshot.as_deref(), &tables, options).await?)
+    }
+}
+
+impl CatalogueArgs {
+    /// `--snapshot` naming Parquet that is not a snapshot: a `.parquet` file, or
+    /// a directory of them without `snapshot.json`.
+    fn plain_parquet(&self) -> Result<Option<Vec<std::path::PathBuf>>> {
+        let Some(path) = &self.snapshot else {
+            return Ok(None);
+        };
+        if path.is_file() {
+            return Ok(Some(vec![path.clone()]));
+        }
+        if !path.is_dir() || path.join("snapshot.json").exists() {
+            return Ok(None);
+        }
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        Ok((!files.is_empty()).then_some(files))
     }
 }
 

@@ -97,6 +97,70 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Registers Parquet files that are not a snapshot (an ObsCore table another
+    /// tool exported) as `ivoa.ObsCore`: each column known to the ObsCore model
+    /// by name gets its metadata, the others are plain. Returns what the user
+    /// should know: no sky order (so no spatial pruning), missing mandatory
+    /// columns.
+    pub async fn add_obscore_files(
+        &mut self,
+        ctx: &SessionContext,
+        files: &[std::path::PathBuf],
+    ) -> Result<Vec<String>> {
+        let table = ParquetTable::open(ctx, files)
+            .await
+            .map_err(|e| e.context("reading the ObsCore Parquet files".to_string()))?;
+        let provider: Arc<dyn TableProvider> = Arc::new(table);
+        let model = obscore::model::dp02_columns();
+        let mut columns = Vec::new();
+        for field in provider.schema().fields() {
+            let Some(column_type) = obscore::model::ColumnType::from_arrow(field.data_type())
+            else {
+                continue;
+            };
+            match model.iter().find(|c| c.name == *field.name()) {
+                // The model's metadata; the file's type (a file may hold
+                // calib_level as a long).
+                Some(known) => columns.push(obscore::model::ColumnDef {
+                    column_type,
+                    ..known.clone()
+                }),
+                None => columns.push(obscore::model::ColumnDef::plain(
+                    field.name().clone(),
+                    column_type,
+                )),
+            }
+        }
+        let mut notes = vec![format!(
+            "{} is not a snapshot: read as ivoa.ObsCore without sky order, so spatial pruning is off; `adql ingest --obscore` makes a snapshot that answers positional queries fast",
+            files
+                .first()
+                .map(|f| f.display().to_string())
+                .unwrap_or_default()
+        )];
+        let missing: Vec<&str> = obscore::model::MANDATORY
+            .iter()
+            .copied()
+            .filter(|m| !columns.iter().any(|c| c.name == *m))
+            .collect();
+        if !missing.is_empty() {
+            notes.push(format!(
+                "the file lacks ObsCore 1.1 mandatory columns: {}",
+                missing.join(", ")
+            ));
+        }
+        self.register(TableEntry {
+            meta: TableMeta {
+                schema: "ivoa".into(),
+                name: "ObsCore".into(),
+                description: "ObsCore 1.1 (from Parquet files that are not a snapshot)".into(),
+                columns,
+            },
+            provider,
+        });
+        Ok(notes)
+    }
+
     /// Registers an in-memory table (TAP_SCHEMA).
     pub fn add_memory(&mut self, meta: TableMeta, batch: arrow::array::RecordBatch) -> Result<()> {
         let provider = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
