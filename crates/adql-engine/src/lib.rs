@@ -176,11 +176,6 @@ impl Engine {
         &self.options
     }
 
-    /// Sets the ADQL options queries are checked with.
-    pub fn set_options(&mut self, options: ValidateOptions) {
-        self.options = options;
-    }
-
     fn plan_in(&self, catalogue: &Catalogue, adql: &str) -> Result<PlannedQuery> {
         let v = validate(adql, &self.options);
         if !v.is_valid() {

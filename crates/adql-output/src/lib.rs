@@ -230,8 +230,21 @@ impl<W: Write + Send> ResultWriter<W> {
     /// carries `QUERY_STATUS` `OVERFLOW` after the table; the text table says
     /// so under it). Returns the output, flushed.
     pub fn finish(self, overflow: bool) -> Result<W> {
+        self.close(None, overflow)
+    }
+
+    /// Ends a result that failed part-way: a VOTable keeps its rows and says
+    /// `QUERY_STATUS` `ERROR` with `message` after the table; the other formats
+    /// have no place for it and just end (the caller reports the error).
+    pub fn finish_error(self, message: &str) -> Result<W> {
+        self.close(Some(message), false)
+    }
+
+    /// Closes the output: complete (`error` none), or after a failure.
+    fn close(self, error: Option<&str>, overflow: bool) -> Result<W> {
         let rows = self.rows;
         let mut out = match self.sink {
+            Sink::Table(_, out) if error.is_some() => out,
             Sink::Table(batches, mut out) => {
                 if !batches.is_empty() {
                     writeln!(
@@ -254,28 +267,17 @@ impl<W: Write + Send> ResultWriter<W> {
             }
             Sink::Csv(w) => w.into_inner(),
             Sink::Json(mut w) => {
-                w.finish()?;
+                // A failed result's array stays open: no reader takes it as whole.
+                if error.is_none() {
+                    w.finish()?;
+                }
                 w.into_inner()
             }
             Sink::Parquet(w) => w.into_inner()?,
-            Sink::Votable(w) => w.finish(overflow)?,
-        };
-        out.flush()?;
-        Ok(out)
-    }
-}
-
-impl<W: Write + Send> ResultWriter<W> {
-    /// Ends a result that failed part-way: a VOTable keeps its rows and says
-    /// `QUERY_STATUS` `ERROR` with `message` after the table; the other formats
-    /// have no place for it and just end (the caller reports the error).
-    pub fn finish_error(self, message: &str) -> Result<W> {
-        let mut out = match self.sink {
-            Sink::Votable(w) => w.finish_error(message)?,
-            Sink::Table(_, w) => w,
-            Sink::Csv(w) => w.into_inner(),
-            Sink::Json(w) => w.into_inner(),
-            Sink::Parquet(w) => w.into_inner()?,
+            Sink::Votable(w) => match error {
+                Some(message) => w.finish_error(message)?,
+                None => w.finish(overflow)?,
+            },
         };
         out.flush()?;
         Ok(out)

@@ -161,6 +161,15 @@ impl ColumnDef {
         }
     }
 
+    /// The TAP_SCHEMA / VOSI `arraysize`: `*` (or `N*`) for text, none else.
+    pub fn tap_arraysize(&self) -> Option<String> {
+        match (self.column_type, self.max_length) {
+            (ColumnType::Text, Some(n)) => Some(format!("{n}*")),
+            (ColumnType::Text, None) => Some("*".to_string()),
+            _ => None,
+        }
+    }
+
     /// The Arrow field, with the metadata the VOTable writer reads.
     pub fn arrow_field(&self) -> Field {
         let mut meta = HashMap::new();

@@ -63,17 +63,7 @@ fn tap_table(name: &str, description: &str, columns: Vec<ColumnDef>) -> TableMet
 /// A column's name as TAP_SCHEMA lists it: delimited when it is an ADQL
 /// reserved word (TAP 1.1 §4.3: `"size"`), so that it can be pasted into a query.
 pub fn column_name(name: &str) -> String {
-    // The reserved words a TAP_SCHEMA or ObsCore column may be named after.
-    const RESERVED: &[&str] = &[
-        "size",
-        "value",
-        "date",
-        "time",
-        "timestamp",
-        "public",
-        "user",
-    ];
-    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+    if adql_syntax::keywords::is_reserved(name) {
         format!("\"{name}\"")
     } else {
         name.to_string()
@@ -340,11 +330,6 @@ pub fn tap_schema(
                 .map(move |(i, c)| (t.qualified_name(), i, c))
         })
         .collect();
-    let arraysize = |c: &ColumnDef| match (c.column_type, c.max_length) {
-        (ColumnType::Text, Some(n)) => Some(format!("{n}*")),
-        (ColumnType::Text, None) => Some("*".to_string()),
-        _ => None,
-    };
     let column_rows = vec![
         texts(cols.iter().map(|c| Some(c.0.clone())).collect()),
         texts(cols.iter().map(|c| Some(column_name(&c.2.name))).collect()),
@@ -353,7 +338,7 @@ pub fn tap_schema(
                 .map(|c| Some(c.2.tap_datatype().to_string()))
                 .collect(),
         ),
-        texts(cols.iter().map(|c| arraysize(c.2)).collect()),
+        texts(cols.iter().map(|c| c.2.tap_arraysize()).collect()),
         texts(cols.iter().map(|c| c.2.xtype.clone()).collect()),
         ints(
             cols.iter()

@@ -77,16 +77,9 @@ pub async fn start(
     }
 }
 
-/// A failure while running, as the user is told it.
+/// A failure inside the service, as the user is told it.
 pub fn internal(e: &dyn std::fmt::Display) -> TapError {
-    let text = e.to_string();
-    if text.contains("Resources exhausted") {
-        TapError::Internal(format!(
-            "the query needs more memory than this service allows: {text}"
-        ))
-    } else {
-        TapError::Internal(text)
-    }
+    TapError::Internal(e.to_string())
 }
 
 /// How a running query is bounded and watched.
@@ -106,6 +99,9 @@ fn failure(e: &datafusion::error::DataFusionError) -> TapError {
         datafusion::error::DataFusionError::Execution(message) => {
             TapError::Execution(message.clone())
         }
+        datafusion::error::DataFusionError::ResourcesExhausted(message) => TapError::Internal(
+            format!("the query needs more memory than this service allows: {message}"),
+        ),
         _ => internal(e),
     }
 }

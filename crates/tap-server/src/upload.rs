@@ -13,66 +13,91 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use crate::error::TapError;
 use crate::params::Params;
 
+/// The multipart parts `params`' UPLOAD values name (`name,param:PART`) and
+/// the request carries, each once: what an async job keeps beside itself.
+pub fn inline_parts(params: &Params) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for (_, source) in upload_items(params) {
+        if let Some(part) = source.strip_prefix("param:") {
+            if params.file(part).is_some() && !parts.iter().any(|p| p == part) {
+                parts.push(part.to_string());
+            }
+        }
+    }
+    parts
+}
+
+/// The (name, source) items of every UPLOAD value (`;`-separated), trimmed;
+/// an item without a comma has an empty source.
+fn upload_items(params: &Params) -> impl Iterator<Item = (&str, &str)> {
+    params.all("UPLOAD").flat_map(|value| {
+        value
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|item| {
+                let (name, source) = item.split_once(',').unwrap_or((item, ""));
+                (name.trim(), source.trim())
+            })
+    })
+}
+
 /// The tables `params` uploads.
 pub fn uploads(params: &Params, limit: usize) -> Result<Vec<UploadTable>, TapError> {
     let mut tables: Vec<UploadTable> = Vec::new();
-    for value in params.all("UPLOAD") {
-        for item in value.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            let (name, source) = item.split_once(',').ok_or_else(|| {
-                TapError::Usage(format!(
-                    "UPLOAD takes NAME,param:PART (several joined with ;), got `{item}`"
-                ))
-            })?;
-            let name = name.trim();
-            if !is_regular_identifier(name) {
-                return Err(TapError::Usage(format!(
+    for (name, source) in upload_items(params) {
+        if source.is_empty() {
+            return Err(TapError::Usage(format!(
+                "UPLOAD takes NAME,param:PART (several joined with ;), got `{name}`"
+            )));
+        }
+        if !is_regular_identifier(name) {
+            return Err(TapError::Usage(format!(
                     "the upload name `{name}` is not a regular ADQL identifier (a letter, then letters, digits or _)"
                 )));
-            }
-            if tables.iter().any(|t| t.name.eq_ignore_ascii_case(name)) {
+        }
+        if tables.iter().any(|t| t.name.eq_ignore_ascii_case(name)) {
+            return Err(TapError::Usage(format!(
+                "the table {name} is uploaded twice"
+            )));
+        }
+        let fetched;
+        let data: &[u8] = if let Some(part) = source.strip_prefix("param:") {
+            params.file(part).ok_or_else(|| {
+                TapError::Usage(format!(
+                    "the upload {name} names the part `{part}`, which the request does not have"
+                ))
+            })?
+        } else {
+            let scheme = source
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if scheme != "http" && scheme != "https" {
                 return Err(TapError::Usage(format!(
-                    "the table {name} is uploaded twice"
-                )));
-            }
-            let source = source.trim();
-            let fetched;
-            let data: &[u8] = if let Some(part) = source.strip_prefix("param:") {
-                params.file(part).ok_or_else(|| {
-                    TapError::Usage(format!(
-                        "the upload {name} names the part `{part}`, which the request does not have"
-                    ))
-                })?
-            } else {
-                let scheme = source
-                    .split(':')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if scheme != "http" && scheme != "https" {
-                    return Err(TapError::Usage(format!(
                         "the upload {name} names `{source}`: this service takes param:PART (inline) or an http(s) URL"
                     )));
-                }
-                fetched = fetch(name, source, limit)?;
-                &fetched
-            };
-            let (schema, batches) = votable::read(std::io::Cursor::new(data)).map_err(|e| {
-                TapError::Usage(format!(
-                    "the upload {name} is not a VOTable this service reads: {e}"
-                ))
-            })?;
-            let schema = keep_ascii_where_true(&schema, &batches);
-            let batches = batches
-                .into_iter()
-                .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| TapError::Usage(format!("the upload {name}: {e}")))?;
-            tables.push(UploadTable {
-                name: name.to_string(),
-                schema,
-                batches,
-            });
-        }
+            }
+            fetched = fetch(name, source, limit)?;
+            &fetched
+        };
+        let (schema, batches) = votable::read(std::io::Cursor::new(data)).map_err(|e| {
+            TapError::Usage(format!(
+                "the upload {name} is not a VOTable this service reads: {e}"
+            ))
+        })?;
+        let schema = keep_ascii_where_true(&schema, &batches);
+        let batches = batches
+            .into_iter()
+            .map(|b| RecordBatch::try_new(schema.clone(), b.columns().to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TapError::Usage(format!("the upload {name}: {e}")))?;
+        tables.push(UploadTable {
+            name: name.to_string(),
+            schema,
+            batches,
+        });
     }
     Ok(tables)
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -44,6 +45,36 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
+/// The caller's job that the path names, with the service: every job
+/// resource's handler starts from it.
+pub struct CallerJob {
+    service: Arc<Service>,
+    job: Job,
+}
+
+impl FromRequestParts<Arc<Service>> for CallerJob {
+    type Rejection = UwsError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        service: &Arc<Service>,
+    ) -> Result<CallerJob, UwsError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, service)
+            .await
+            .map_err(|e| UwsError::Usage(e.to_string()))?;
+        let caller = parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .unwrap_or_default();
+        let job = caller_job(service, &caller, &id)?;
+        Ok(CallerJob {
+            service: service.clone(),
+            job,
+        })
+    }
+}
+
 /// The caller's job `id`, or NoSuchJob (also for ids that are not job ids, so
 /// nothing a request says reaches a path).
 fn caller_job(service: &Service, caller: &Caller, id: &str) -> Uws<Job> {
@@ -79,18 +110,7 @@ pub async fn create(
         .cloned()
         .collect();
     // Keep the parts the UPLOAD parameters name, beside the job.
-    let mut upload_parts = Vec::new();
-    for value in params.all("UPLOAD") {
-        for item in value.split(';') {
-            if let Some((_, source)) = item.split_once(',') {
-                if let Some(part) = source.trim().strip_prefix("param:") {
-                    if params.file(part).is_some() && !upload_parts.iter().any(|p| p == part) {
-                        upload_parts.push(part.to_string());
-                    }
-                }
-            }
-        }
-    }
+    let upload_parts = crate::upload::inline_parts(&params);
     if !upload_parts.is_empty() {
         let dir = service.job_dir(&id);
         std::fs::create_dir_all(&dir).map_err(|e| UwsError::Internal(e.to_string()))?;
@@ -302,13 +322,11 @@ fn wrap(element: &str, body: String) -> String {
 /// N s, 60 s, and the job's execution duration) while the job stays in its
 /// current active phase (or in `PHASE`, if given).
 pub async fn job(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    CallerJob { service, job }: CallerJob,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Uws {
     let params = Params::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let mut job = caller_job(&service, &caller, &id)?;
+    let mut job = job;
     if let Some(wait) = params.get("WAIT") {
         let seconds: i64 = wait
             .trim()
@@ -336,13 +354,13 @@ pub async fn job(
                     Ok(Ok(())) => {}
                     _ => break,
                 }
-                match service.jobs.get(&id)? {
+                match service.jobs.get(&job.id)? {
                     Some(j) if j.phase == phase => job = j,
                     Some(j) => {
                         job = j;
                         break;
                     }
-                    None => return Err(UwsError::NoSuchJob(id)),
+                    None => return Err(UwsError::NoSuchJob(job.id)),
                 }
             }
         }
@@ -352,13 +370,7 @@ pub async fn job(
 
 /// `POST /async/{job}`: `ACTION=DELETE` (303 to the job list), or a phase,
 /// duration or destruction change (303 to the job).
-pub async fn post_job(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-    request: Request,
-) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
+pub async fn post_job(CallerJob { service, job }: CallerJob, request: Request) -> Uws {
     let params = read_params(&service, request).await?;
     if let Some(action) = params.get("ACTION") {
         if !action.eq_ignore_ascii_case("DELETE") {
@@ -389,12 +401,7 @@ pub async fn post_job(
 }
 
 /// `DELETE /async/{job}`: 303 to the job list; the job is gone after.
-pub async fn delete(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
+pub async fn delete(CallerJob { service, job }: CallerJob) -> Uws {
     runner::destroy(&service, &job.id)?;
     Ok(see_other(format!("{}/async", service.config.tap_url())))
 }
@@ -402,14 +409,11 @@ pub async fn delete(
 /// A POST that sets one job parameter (`name=value`, as `form` describes it)
 /// through `change`; 303 to the job.
 async fn post_one(
-    service: Arc<Service>,
-    caller: Caller,
-    id: String,
+    CallerJob { service, job }: CallerJob,
     request: Request,
     (name, form): (&str, &str),
     change: fn(&Arc<Service>, &Job, &str) -> Uws<()>,
 ) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
     let params = read_params(&service, request).await?;
     let value = params
         .get(name)
@@ -419,27 +423,14 @@ async fn post_one(
 }
 
 /// `GET /async/{job}/phase`.
-pub async fn phase(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    Ok(text(
-        caller_job(&service, &caller, &id)?.phase.name().to_string(),
-    ))
+pub async fn phase(CallerJob { job, .. }: CallerJob) -> Uws {
+    Ok(text(job.phase.name().to_string()))
 }
 
 /// `POST /async/{job}/phase`: `PHASE=RUN` or `PHASE=ABORT`; 303 to the job.
-pub async fn set_phase(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-    request: Request,
-) -> Uws {
+pub async fn set_phase(CallerJob { service, job }: CallerJob, request: Request) -> Uws {
     post_one(
-        service,
-        caller,
-        id,
+        CallerJob { service, job },
         request,
         ("PHASE", "RUN|ABORT"),
         change_phase,
@@ -506,29 +497,17 @@ fn change_destruction(service: &Arc<Service>, job: &Job, value: &str) -> Uws<()>
 }
 
 /// `GET /async/{job}/executionduration`: seconds, text/plain.
-pub async fn execution_duration(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    Ok(text(
-        caller_job(&service, &caller, &id)?
-            .execution_duration
-            .to_string(),
-    ))
+pub async fn execution_duration(CallerJob { job, .. }: CallerJob) -> Uws {
+    Ok(text(job.execution_duration.to_string()))
 }
 
 /// `POST /async/{job}/executionduration`: `EXECUTIONDURATION=N`; 303 to the job.
 pub async fn set_execution_duration(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
+    CallerJob { service, job }: CallerJob,
     request: Request,
 ) -> Uws {
     post_one(
-        service,
-        caller,
-        id,
+        CallerJob { service, job },
         request,
         ("EXECUTIONDURATION", "SECONDS"),
         change_duration,
@@ -537,27 +516,14 @@ pub async fn set_execution_duration(
 }
 
 /// `GET /async/{job}/destruction`: ISO 8601, text/plain.
-pub async fn destruction(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    Ok(text(
-        iso(caller_job(&service, &caller, &id)?.destruction_ms),
-    ))
+pub async fn destruction(CallerJob { job, .. }: CallerJob) -> Uws {
+    Ok(text(iso(job.destruction_ms)))
 }
 
 /// `POST /async/{job}/destruction`: `DESTRUCTION=ISO`; 303 to the job.
-pub async fn set_destruction(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-    request: Request,
-) -> Uws {
+pub async fn set_destruction(CallerJob { service, job }: CallerJob, request: Request) -> Uws {
     post_one(
-        service,
-        caller,
-        id,
+        CallerJob { service, job },
         request,
         ("DESTRUCTION", "ISO-8601"),
         change_destruction,
@@ -566,35 +532,18 @@ pub async fn set_destruction(
 }
 
 /// `GET /async/{job}/quote`: empty (this service does not estimate), text/plain.
-pub async fn quote(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    caller_job(&service, &caller, &id)?;
+/// (Extracting the job answers 404 for a job that is not the caller's.)
+pub async fn quote(_: CallerJob) -> Uws {
     Ok(text(String::new()))
 }
 
 /// `GET /async/{job}/owner`: text/plain, empty when auth is off.
-pub async fn owner(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    Ok(text(
-        caller_job(&service, &caller, &id)?
-            .owner
-            .unwrap_or_default(),
-    ))
+pub async fn owner(CallerJob { job, .. }: CallerJob) -> Uws {
+    Ok(text(job.owner.unwrap_or_default()))
 }
 
 /// `GET /async/{job}/error`: the error VOTable of a job in ERROR.
-pub async fn error(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
+pub async fn error(CallerJob { job, .. }: CallerJob) -> Uws {
     match (job.phase, &job.error) {
         (Phase::Error, Some(message)) => Ok((
             [(header::CONTENT_TYPE, votable::MIME_TYPE)],
@@ -602,30 +551,20 @@ pub async fn error(
         )
             .into_response()),
         _ => Err(UwsError::NoSuchJob(format!(
-            "{id}/error: the job has no error"
+            "{}/error: the job has no error",
+            job.id
         ))),
     }
 }
 
 /// `GET /async/{job}/parameters`.
-pub async fn parameters(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
+pub async fn parameters(CallerJob { job, .. }: CallerJob) -> Uws {
     Ok(xml(wrap("parameters", parameters_element(&job))))
 }
 
 /// `POST /async/{job}/parameters`: replaces query parameters of a PENDING job;
 /// 303 to the job.
-pub async fn set_parameters(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-    request: Request,
-) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
+pub async fn set_parameters(CallerJob { service, job }: CallerJob, request: Request) -> Uws {
     if job.phase != Phase::Pending {
         return Err(UwsError::Usage(format!(
             "the job is {}: parameters can change only while PENDING",
@@ -647,25 +586,16 @@ pub async fn set_parameters(
 }
 
 /// `GET /async/{job}/results`.
-pub async fn results(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
+pub async fn results(CallerJob { service, job }: CallerJob) -> Uws {
     Ok(xml(wrap("results", results_element(&service, &job))))
 }
 
 /// `GET /async/{job}/results/result`: the result file, streamed.
-pub async fn result(
-    State(service): State<Arc<Service>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Uws {
-    let job = caller_job(&service, &caller, &id)?;
+pub async fn result(CallerJob { service, job }: CallerJob) -> Uws {
     let Some(result) = job.result.filter(|_| job.phase == Phase::Completed) else {
         return Err(UwsError::NoSuchJob(format!(
-            "{id}/results/result: the job is {}",
+            "{}/results/result: the job is {}",
+            job.id,
             job.phase.name()
         )));
     };

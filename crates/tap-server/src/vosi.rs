@@ -8,7 +8,7 @@ use adql_syntax::Feature;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use obscore::model::{ColumnDef, ColumnType};
+use obscore::model::ColumnDef;
 use obscore::snapshot::TableMeta;
 
 use crate::xml::{escape, iso};
@@ -150,15 +150,6 @@ pub async fn availability() -> Response {
     ))
 }
 
-/// The VOSI `arraysize` of a column, as TAP_SCHEMA gives it.
-fn arraysize(column: &ColumnDef) -> Option<String> {
-    match (column.column_type, column.max_length) {
-        (ColumnType::Text, Some(n)) => Some(format!("{n}*")),
-        (ColumnType::Text, None) => Some("*".into()),
-        _ => None,
-    }
-}
-
 fn column_element(column: &ColumnDef) -> String {
     let mut out = format!(
         "   <column{}>\n    <name>{}</name>\n",
@@ -181,7 +172,7 @@ fn column_element(column: &ColumnDef) -> String {
         }
     }
     let mut attributes = String::new();
-    if let Some(size) = arraysize(column) {
+    if let Some(size) = column.tap_arraysize() {
         attributes.push_str(&format!(" arraysize=\"{size}\""));
     }
     if let Some(x) = &column.xtype {

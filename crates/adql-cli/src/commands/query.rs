@@ -54,7 +54,7 @@ impl CatalogueArgs {
                 );
             }
         }
-        Ok(Engine::open(self.snapshot.as_deref(), &tables, options).await?)
+        Ok(Engine::with_options(&snapshot, &tables, options).await?)
     }
 }
 
