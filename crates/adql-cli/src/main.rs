@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 mod commands;
 
-use commands::{generate, ingest, query, serve, snapshot};
+use commands::{generate, ingest, query, serve, shell, snapshot};
 
 // Query execution allocates and frees many page-sized buffers (Parquet pages,
 // batches); mimalloc reuses them instead of returning them to the OS and
@@ -24,8 +24,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "adql", version, about)]
 struct Cli {
+    /// With none, on a terminal: `adql shell`.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -49,6 +50,32 @@ enum Command {
     Snapshot(SnapshotCommand),
     /// Serve the snapshot over TAP 1.1 (sync, async, VOSI) at http://ADDR/api/tap.
     Serve(ServeArgs),
+    /// An interactive ADQL prompt (also plain `adql` on a terminal).
+    Shell(ShellArgs),
+}
+
+/// `adql shell [--snapshot DIR] [--table …] [--format F] [--maxrec N] [--history FILE]`.
+#[derive(Args)]
+struct ShellArgs {
+    /// The tables queries may read.
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    /// What the language accepts.
+    #[command(flatten)]
+    language: LanguageArgs,
+    /// Output format at start (`.format` changes it): table, csv, tsv, json,
+    /// votable, votable-td.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Rows shown at most per query at start (`.maxrec` changes it; 0: no limit).
+    #[arg(long, default_value_t = 1000)]
+    maxrec: u64,
+    /// Memory a query may hold for sorts, joins and aggregations, in MiB.
+    #[arg(long, default_value_t = 2048)]
+    memory_limit_mib: usize,
+    /// The history file (default: ~/.local/share/adql-rs/history).
+    #[arg(long)]
+    history: Option<PathBuf>,
 }
 
 /// `adql serve [--snapshot DIR] [--addr HOST:PORT] [--base-url URL] [--data-dir DIR] [--tokens FILE] …`.
@@ -204,7 +231,16 @@ struct QueryArgs {
     /// Read the query from a file.
     #[arg(long, short = 'f')]
     file: Option<PathBuf>,
-    /// Report extensions to ADQL 2.1 (CASE) as errors.
+    /// What the language accepts.
+    #[command(flatten)]
+    language: LanguageArgs,
+}
+
+/// `--strict`, `--udf`, `--disable`, `--max-bytes`: what a query may use.
+#[derive(Args)]
+struct LanguageArgs {
+    /// Report extensions to ADQL 2.1 (CASE, `*` beside other items, JOIN without
+    /// ON/USING) as errors.
     #[arg(long)]
     strict: bool,
     /// Declare a user-defined function: "name(arg TYPE, …) -> TYPE" (repeatable).
@@ -237,7 +273,9 @@ impl QueryArgs {
             (None, None) => bail!("give a query, --file FILE, or - to read standard input"),
         }
     }
+}
 
+impl LanguageArgs {
     fn options(&self) -> Result<ValidateOptions> {
         let mut features = FeatureSet::all();
         for name in &self.disabled {
@@ -312,7 +350,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let args = match &cli.command {
+    let Some(command) = &cli.command else {
+        if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            // The shell with every option at its default, as `adql shell` parses it.
+            if let Some(Command::Shell(args)) = Cli::parse_from(["adql", "shell"]).command {
+                return shell::run(&args);
+            }
+        }
+        <Cli as clap::CommandFactory>::command().print_help()?;
+        return Ok(ExitCode::from(2));
+    };
+    let args = match command {
         Command::Validate(args) | Command::Parse(args) | Command::Fmt(args) => args,
         Command::Generate(args) => return generate::generate(args),
         Command::Query(args) => return query::run(args),
@@ -322,15 +370,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return snapshot::snapshot_info(dir.as_deref())
         }
         Command::Serve(args) => return serve::serve(args),
+        Command::Shell(args) => return shell::run(args),
     };
     let (text, origin) = args.read()?;
-    let options = args.options()?;
+    let options = args.language.options()?;
     let validation = adql_syntax::validate(&text, &options);
     if !validation.diagnostics.is_empty() {
         eprint!("{}", validation.render(&text, &origin));
     }
     let valid = validation.is_valid();
-    match (&cli.command, &validation.query) {
+    match (command, &validation.query) {
         (Command::Parse(_), Some(query)) => {
             println!("{}", serde_json::to_string_pretty(query)?);
         }

@@ -325,3 +325,34 @@ fn plain_parquet_as_obscore() {
     );
     std::fs::remove_dir_all(&cache).ok();
 }
+
+#[test]
+fn star_beside_columns_and_strict() {
+    let cache = std::env::temp_dir().join(format!("adql-cli-star-{}", std::process::id()));
+    let q = "SELECT TOP 1 obs_id, * FROM ivoa.ObsCore WHERE obs_id = '1234' OR calib_level = 3";
+    let out = adql(&["query", "--format", "csv", q], &cache);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    // obs_id first, then every column of the table (obs_id again among them).
+    assert_eq!(header[0], "obs_id");
+    assert!(header.len() > 30, "{header:?}");
+    assert_eq!(header.iter().filter(|h| h.starts_with("obs_id")).count(), 2);
+    // --strict applies to `query` and `explain` as to `validate`.
+    for command in ["query", "explain", "validate"] {
+        let strict = adql(&[command, "--strict", q], &cache);
+        assert_eq!(strict.status.code(), Some(1), "{command}");
+        let said = String::from_utf8_lossy(&strict.stderr);
+        assert!(
+            said.contains("error[star-with-columns]"),
+            "{command}: {said}"
+        );
+    }
+    let join = "SELECT COUNT(*) FROM ivoa.ObsCore AS a JOIN TAP_SCHEMA.schemas AS s WHERE a.calib_level = 9";
+    assert_eq!(adql(&["query", join], &cache).status.code(), Some(0));
+    let strict = adql(&["query", "--strict", join], &cache);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("error[join-without-condition]"));
+    std::fs::remove_dir_all(&cache).ok();
+}

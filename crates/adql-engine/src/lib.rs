@@ -176,6 +176,13 @@ impl Engine {
         &self.options
     }
 
+    /// The same session, checking queries with `options` (`--strict`,
+    /// `--disable`, declared UDFs, the input limit).
+    pub fn with_validate_options(mut self, options: ValidateOptions) -> Engine {
+        self.options = options;
+        self
+    }
+
     fn plan_in(&self, catalogue: &Catalogue, adql: &str) -> Result<PlannedQuery> {
         let v = validate(adql, &self.options);
         if !v.is_valid() {

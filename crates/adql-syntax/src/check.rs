@@ -16,7 +16,7 @@ use crate::span::Span;
 pub struct CheckOptions {
     /// Optional features switched on.
     pub features: FeatureSet,
-    /// Report extensions (CASE) as errors.
+    /// Report extensions (CASE, `*` beside other items, a JOIN without ON/USING) as errors.
     pub strict: bool,
     /// User-defined functions declared by the caller, beside the UDF catalogue.
     pub udfs: Vec<FunctionSignature>,
@@ -135,8 +135,16 @@ impl<'o> Checker<'o> {
 
     fn select(&mut self, select: &Select) {
         for item in &select.items {
-            if let SelectItem::Expr { expr, .. } = item {
-                self.value(expr);
+            match item {
+                SelectItem::Expr { expr, .. } => self.value(expr),
+                SelectItem::Wildcard { span } if select.items.len() > 1 => {
+                    self.extension(
+                        "star-with-columns",
+                        "`*` beside other select items is an extension: ADQL 2.1 allows `*` only alone",
+                        *span,
+                    );
+                }
+                _ => {}
             }
         }
         for table in &select.from {
@@ -161,6 +169,13 @@ impl<'o> Checker<'o> {
             TableRef::Join(join) => {
                 self.table(&join.left);
                 self.table(&join.right);
+                if !join.natural && matches!(join.constraint, JoinConstraint::None) {
+                    self.extension(
+                        "join-without-condition",
+                        "a JOIN without ON or USING is an extension: ADQL 2.1 requires one (or NATURAL)",
+                        Span::new(join.left.span().end, join.right.span().end),
+                    );
+                }
                 if let JoinConstraint::On(condition) = &join.constraint {
                     self.condition(condition, "ON");
                 }
@@ -333,6 +348,15 @@ impl<'o> Checker<'o> {
         }
     }
 
+    /// Under `--strict`, an error for something accepted beyond the REC.
+    fn extension(&mut self, code: &'static str, message: &str, span: Span) {
+        if self.options.strict {
+            self.error(code, message.to_string(), span)
+                .notes
+                .push("--strict accepts the ADQL 2.1 Recommendation only".into());
+        }
+    }
+
     fn not_geometry(&mut self, operand: &Expr, what: &str) {
         if self.kind(operand) == ValueKind::Geometry {
             self.error(
@@ -349,15 +373,11 @@ impl<'o> Checker<'o> {
 
     fn case(&mut self, case: &CaseExpr) {
         self.feature(Feature::Case, "CASE", case.span);
-        if self.options.strict {
-            self.error(
-                "extension",
-                "CASE is an extension: it is not part of ADQL 2.1",
-                case.span,
-            )
-            .notes
-            .push("--strict accepts the ADQL 2.1 Recommendation only".into());
-        }
+        self.extension(
+            "extension",
+            "CASE is an extension: it is not part of ADQL 2.1",
+            case.span,
+        );
         if let Some(operand) = &case.operand {
             self.value(operand);
         }

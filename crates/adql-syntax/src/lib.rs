@@ -37,7 +37,7 @@ pub use ast::Query;
 pub use check::{check, CheckOptions};
 pub use diagnostic::{render_all, Diagnostic, Severity};
 pub use features::{Feature, FeatureSet};
-pub use functions::{FunctionSignature, SignatureError};
+pub use functions::{udf_catalogue, Builtin, FunctionSignature, SignatureError};
 pub use parser::{parse_query, ParseLimits};
 pub use span::{LineCol, LineIndex, Span};
 

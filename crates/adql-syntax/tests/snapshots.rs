@@ -17,6 +17,16 @@ fn rendered(q: &str, options: &ValidateOptions) -> String {
     format!("{q}\n\n{}", v.render(q, "query"))
 }
 
+fn strict() -> ValidateOptions {
+    ValidateOptions {
+        check: CheckOptions {
+            strict: true,
+            ..CheckOptions::default()
+        },
+        ..ValidateOptions::default()
+    }
+}
+
 fn diagnostics(q: &str) -> String {
     rendered(q, &ValidateOptions::default())
 }
@@ -126,10 +136,38 @@ fn structural_checks() {
     insta::assert_snapshot!(diagnostics("SELECT a FROM t OFFSET 1.5"));
     insta::assert_snapshot!(diagnostics("SELECT CAST(a AS FLOAT) FROM t"));
     insta::assert_snapshot!(diagnostics("SELECT a.b.c.d.e FROM t"));
-    insta::assert_snapshot!(diagnostics("SELECT *, a FROM t"));
+    insta::assert_snapshot!(rendered("SELECT a, * FROM t", &strict()));
     insta::assert_snapshot!(diagnostics("SELECT a FROM t WHERE a"));
     insta::assert_snapshot!(diagnostics("SELECT a = 1 FROM t"));
     insta::assert_snapshot!(diagnostics("SELECT (SELECT 1 FROM u) FROM t"));
+}
+
+#[test]
+fn extensions_accepted_by_default_and_reported_under_strict() {
+    for q in [
+        "SELECT *, a FROM t",
+        "SELECT a, b, * FROM t",
+        "SELECT * FROM a JOIN b",
+        "SELECT * FROM a LEFT OUTER JOIN b",
+    ] {
+        let lenient = validate(q, &ValidateOptions::default());
+        assert!(lenient.is_valid(), "{}", lenient.render(q, "query"));
+        assert!(!validate(q, &strict()).is_valid(), "--strict accepted {q}");
+    }
+    for q in [
+        "SELECT t.*, a FROM t",
+        "SELECT * FROM a NATURAL JOIN b",
+        "SELECT * FROM a JOIN b USING (x)",
+    ] {
+        let v = validate(q, &strict());
+        assert!(v.is_valid(), "{}", v.render(q, "query"));
+    }
+    insta::assert_snapshot!(rendered(
+        "SELECT * FROM a JOIN b WHERE a.x = b.x",
+        &strict()
+    ));
+    let tree = adql_syntax::parse("SELECT a, *, b FROM t").unwrap();
+    assert_eq!(tree.to_string(), "SELECT a, *, b FROM t");
 }
 
 #[test]

@@ -4,4 +4,5 @@ pub(crate) mod generate;
 pub(crate) mod ingest;
 pub(crate) mod query;
 pub(crate) mod serve;
+pub(crate) mod shell;
 pub(crate) mod snapshot;

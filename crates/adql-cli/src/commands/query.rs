@@ -2,12 +2,16 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use adql_engine::{Engine, EngineError};
 use adql_output::{Format, ResultWriter, RowLimit};
 use anyhow::{bail, Context, Result};
 use arrow::array::RecordBatch;
 use futures::StreamExt;
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::{CatalogueArgs, ExplainCommand, QueryCommand};
 
@@ -90,8 +94,13 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 
 pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
     let (text, origin) = args.query.read()?;
+    let language = args.query.language.options()?;
     runtime()?.block_on(async {
-        let engine = args.catalogue.engine(&Default::default()).await?;
+        let engine = args
+            .catalogue
+            .engine(&Default::default())
+            .await?
+            .with_validate_options(language);
         match engine.explain(&text, args.analyze).await {
             Ok(plans) => {
                 println!("{plans}");
@@ -107,7 +116,7 @@ pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
 }
 
 /// The format `--format` names, or the default for where the output goes.
-fn format(name: Option<&str>, terminal: bool) -> Result<Format> {
+pub(crate) fn format(name: Option<&str>, terminal: bool) -> Result<Format> {
     match name {
         None if terminal => Ok(Format::Table),
         None => Ok(Format::Csv),
@@ -119,6 +128,7 @@ fn format(name: Option<&str>, terminal: bool) -> Result<Format> {
 
 pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
     let (text, origin) = args.query.read()?;
+    let language = args.query.language.options()?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = format(args.format.as_deref(), to_terminal)?;
     if format == Format::Parquet && args.output.is_none() {
@@ -128,7 +138,11 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
         let options = adql_engine::EngineOptions {
             memory_limit: args.memory_limit_mib.saturating_mul(1024 * 1024),
         };
-        let engine = args.catalogue.engine(&options).await?;
+        let engine = args
+            .catalogue
+            .engine(&options)
+            .await?
+            .with_validate_options(language);
         let result = match engine.query(&text).await {
             Ok(r) => r,
             Err(EngineError::Query(diagnostics)) => {
@@ -145,7 +159,8 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
             None => Box::new(std::io::stdout()),
         };
         let out = std::io::BufWriter::new(out);
-        let writing = write(result, format, out, args.maxrec);
+        let progress = Progress::on_terminal(std::io::stderr().is_terminal());
+        let writing = write(result, format, out, args.maxrec, progress.as_ref());
         let outcome = match args.timeout {
             Some(seconds) => {
                 match tokio::time::timeout(std::time::Duration::from_secs(seconds), writing).await {
@@ -157,6 +172,8 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
             }
             None => writing.await,
         };
+        // The progress line goes before anything else is said.
+        drop(progress);
         match outcome {
             Ok((rows, overflow)) => {
                 if overflow {
@@ -175,24 +192,112 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
 }
 
 /// Streams the batches out; returns (rows written, overflowed).
-async fn write(
+pub(crate) async fn write(
     mut result: adql_engine::QueryResult,
     format: Format,
     out: impl Write + Send,
     maxrec: Option<u64>,
+    progress: Option<&Progress>,
 ) -> Result<(u64, bool)> {
     let schema = result.schema.clone();
     let mut limit = RowLimit::new(maxrec);
+    let bytes = Arc::new(AtomicU64::new(0));
+    let out = CountingWriter {
+        inner: out,
+        bytes: bytes.clone(),
+    };
     let mut writer = ResultWriter::new(format, &schema, out, Vec::new())?;
-    while let Some(batch) = result.stream.next().await {
-        let batch = RecordBatch::try_new(schema.clone(), batch?.columns().to_vec())?;
-        let (batch, stop) = limit.take(batch);
-        writer.write(&batch)?;
-        if stop {
-            break;
+    let outcome = async {
+        while let Some(batch) = result.stream.next().await {
+            let batch = RecordBatch::try_new(schema.clone(), batch?.columns().to_vec())?;
+            let (batch, stop) = limit.take(batch);
+            writer.write(&batch)?;
+            if let Some(p) = progress {
+                p.update(writer.rows(), bytes.load(Ordering::Relaxed));
+            }
+            if stop {
+                break;
+            }
         }
+        anyhow::Ok(())
     }
+    .await;
+    if let Some(p) = progress {
+        p.clear();
+    }
+    outcome?;
     let rows = writer.rows();
     writer.finish(limit.overflowed())?;
     Ok((rows, limit.overflowed()))
+}
+
+/// Counts the bytes written through it, for the progress line.
+struct CountingWriter<W> {
+    inner: W,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The progress line on stderr (rows, bytes, rows/s, elapsed): hidden for the
+/// first second, so quick queries never show it, and cleared at the end.
+pub(crate) struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+}
+
+impl Progress {
+    /// A progress line when stderr is a terminal, else none. Needs a Tokio runtime.
+    pub(crate) fn on_terminal(terminal: bool) -> Option<Progress> {
+        if !terminal {
+            return None;
+        }
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template("{elapsed} {msg}").expect("a valid progress template"),
+        );
+        bar.set_message("0 rows, 0 B, 0 rows/s");
+        let shown = bar.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if !shown.is_finished() {
+                shown.set_draw_target(ProgressDrawTarget::stderr());
+                shown.enable_steady_tick(Duration::from_millis(200));
+            }
+        });
+        Some(Progress {
+            bar,
+            started: Instant::now(),
+        })
+    }
+
+    fn update(&self, rows: u64, bytes: u64) {
+        let seconds = self.started.elapsed().as_secs_f64().max(1e-3);
+        self.bar.set_message(format!(
+            "{rows} rows, {}, {:.0} rows/s",
+            HumanBytes(bytes),
+            rows as f64 / seconds
+        ));
+    }
+
+    fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    // A query stopped by --timeout never reaches `clear`.
+    fn drop(&mut self) {
+        self.clear();
+    }
 }

@@ -6,9 +6,8 @@ use nom::Parser;
 
 use super::expr::{dotted_name, expr};
 use super::from::{alias, from_clause};
-use super::input::{at_kw, comma_list1, failure, kw, unsigned_integer, Input, PResult};
+use super::input::{at_kw, comma_list1, kw, unsigned_integer, Input, PResult};
 use crate::ast::{Count, Select, SelectItem, SetQuantifier};
-use crate::diagnostic::Diagnostic;
 use crate::lexer::TokenKind;
 
 /// One `SELECT` block.
@@ -75,32 +74,23 @@ fn add_expected(e: nom::Err<super::PError>, more: &[&'static str]) -> nom::Err<s
     }
 }
 
-/// `*` alone, or items separated by commas.
+/// Items separated by commas. `*` may stand among other items (`SELECT *, a`):
+/// the REC's BNF allows it only alone, services accept it; `--strict` reports it.
 fn select_list<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, Vec<SelectItem>> {
     let t = i.peek();
-    if t.kind == TokenKind::Star {
-        let rest = i.advance(1);
-        if rest.peek().kind == TokenKind::Comma {
-            return Err(failure(
-                Diagnostic::error(
-                    "star-with-columns",
-                    "in ADQL, `*` must be the whole select list",
-                    t.span,
-                )
-                .with_note("list the columns, or write `t.*` with a table name"),
-            ));
-        }
-        return Ok((rest, vec![SelectItem::Wildcard { span: t.span }]));
-    }
     if t.kind == TokenKind::Word && t.is_word("FROM") {
         return Err(i.expected_any(&["`*`", "expression"]));
     }
     comma_list1(select_item)(i)
 }
 
-/// `t.*` or `expr [[AS] alias]`.
+/// `*`, `t.*` or `expr [[AS] alias]`.
 fn select_item<'t, 'a>(i: Input<'t, 'a>) -> PResult<'t, 'a, SelectItem> {
     let start = i.start();
+    let t = i.peek();
+    if t.kind == TokenKind::Star {
+        return Ok((i.advance(1), SelectItem::Wildcard { span: t.span }));
+    }
     if let Ok((rest, qualifier)) = dotted_name(i) {
         if rest.peek().kind == TokenKind::Period && rest.peek_at(1).kind == TokenKind::Star {
             let rest = rest.advance(2);
