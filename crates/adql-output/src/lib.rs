@@ -164,6 +164,16 @@ enum Sink<W: Write> {
     Votable(votable::VotableWriter<W>),
 }
 
+/// What a VOTable result may carry beyond its table: `ID`s on FIELDs (by
+/// column index) and RESOURCEs after the results (service descriptors).
+#[derive(Debug, Clone, Default)]
+pub struct VotableExtras {
+    /// FIELD IDs by column index.
+    pub field_ids: Vec<(usize, String)>,
+    /// Well-formed XML placed after the results RESOURCE.
+    pub trailer: String,
+}
+
 impl<W: Write + Send> ResultWriter<W> {
     /// Starts a result of `schema` in `format`; `infos` go into a VOTable after
     /// its `QUERY_STATUS` (other formats have no place for them).
@@ -172,6 +182,18 @@ impl<W: Write + Send> ResultWriter<W> {
         schema: &SchemaRef,
         out: W,
         infos: Vec<votable::Info>,
+    ) -> Result<ResultWriter<W>> {
+        ResultWriter::with_extras(format, schema, out, infos, VotableExtras::default())
+    }
+
+    /// As [`ResultWriter::new`], with FIELD IDs and trailing RESOURCEs for a
+    /// VOTable (other formats have no place for them).
+    pub fn with_extras(
+        format: Format,
+        schema: &SchemaRef,
+        out: W,
+        infos: Vec<votable::Info>,
+        extras: VotableExtras,
     ) -> Result<ResultWriter<W>> {
         let sink = match format {
             Format::Table => Sink::Table(Vec::new(), out),
@@ -200,6 +222,8 @@ impl<W: Write + Send> ResultWriter<W> {
                         votable::Serialization::TableData
                     },
                     infos,
+                    field_ids: extras.field_ids,
+                    trailer: extras.trailer,
                     ..Default::default()
                 };
                 Sink::Votable(votable::VotableWriter::new(out, schema, &options)?)

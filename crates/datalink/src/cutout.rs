@@ -117,7 +117,10 @@ pub fn cut(path: &Path, stencil: &Stencil, out: &mut impl Write) -> Result<Cutou
     let (width, height) = (reference.axes[0], reference.axes[1]);
     let pixel_box = pixel_box(&wcs, stencil, width, height).ok_or(CutoutError::NoOverlap)?;
     let mut file = std::fs::File::open(path).map_err(FitsError::from)?;
-    let mut counting = CountingWriter { inner: out, bytes: 0 };
+    let mut counting = CountingWriter {
+        inner: out,
+        bytes: 0,
+    };
     for hdu in &hdus {
         if hdu.is_image() && hdu.axes == reference.axes {
             let data = read_window(
@@ -185,11 +188,19 @@ fn cut_header(header: &Header, b: &PixelBox) -> Header {
         })
         .collect();
     for (keyword, value) in shifted {
-        h.set(&keyword, Value::Real(value), "reference pixel, moved by the cutout");
+        h.set(
+            &keyword,
+            Value::Real(value),
+            "reference pixel, moved by the cutout",
+        );
     }
     for (keyword, origin) in [("LTV1", b.x0), ("LTV2", b.y0)] {
         let before = h.number(keyword).unwrap_or(0.0);
-        h.set(keyword, Value::Real(before - origin as f64), "offset from the source image");
+        h.set(
+            keyword,
+            Value::Real(before - origin as f64),
+            "offset from the source image",
+        );
     }
     h
 }

@@ -109,7 +109,11 @@ fn real(r: f64) -> String {
     match s.split_once('E') {
         Some((m, e)) => {
             let exp: i32 = e.parse().unwrap_or(0);
-            let m = if m.contains('.') { m.to_string() } else { format!("{m}.0") };
+            let m = if m.contains('.') {
+                m.to_string()
+            } else {
+                format!("{m}.0")
+            };
             format!("{m}E{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
         }
         None => s,
@@ -351,7 +355,9 @@ fn read_header(file: &mut File, primary: bool) -> Result<(Header, u64)> {
             header.cards.push(card);
         }
         if len > 1000 * BLOCK as u64 {
-            return Err(FitsError::Malformed("a header longer than 1000 blocks".into()));
+            return Err(FitsError::Malformed(
+                "a header longer than 1000 blocks".into(),
+            ));
         }
     }
 }

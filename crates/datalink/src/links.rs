@@ -85,13 +85,48 @@ pub fn escape(text: &str) -> String {
 
 const FIELDS: &[(&str, &str, &str, &str)] = &[
     ("ID", "char", "meta.id;meta.main", "the ID this row answers"),
-    ("access_url", "char", "meta.ref.url", "URL of the linked resource"),
-    ("service_def", "char", "meta.ref", "the service descriptor of a service link"),
-    ("error_message", "char", "meta.code.error", "why there is no link"),
-    ("semantics", "char", "meta.code", "what the link is, from the DataLink vocabulary"),
-    ("description", "char", "meta.note", "what the link is, for people"),
-    ("content_type", "char", "meta.code.mime", "MIME type of the linked resource"),
-    ("content_length", "long", "phys.size;meta.file", "size of the linked resource"),
+    (
+        "access_url",
+        "char",
+        "meta.ref.url",
+        "URL of the linked resource",
+    ),
+    (
+        "service_def",
+        "char",
+        "meta.ref",
+        "the service descriptor of a service link",
+    ),
+    (
+        "error_message",
+        "char",
+        "meta.code.error",
+        "why there is no link",
+    ),
+    (
+        "semantics",
+        "char",
+        "meta.code",
+        "what the link is, from the DataLink vocabulary",
+    ),
+    (
+        "description",
+        "char",
+        "meta.note",
+        "what the link is, for people",
+    ),
+    (
+        "content_type",
+        "char",
+        "meta.code.mime",
+        "MIME type of the linked resource",
+    ),
+    (
+        "content_length",
+        "long",
+        "phys.size;meta.file",
+        "size of the linked resource",
+    ),
 ];
 
 /// Writes a descriptor's RESOURCE.

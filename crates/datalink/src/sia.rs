@@ -38,7 +38,9 @@ fn interval(name: &str, text: &str) -> Result<(f64, f64), SiaError> {
     match v.as_slice() {
         [x] => Ok((*x, *x)),
         [lo, hi] if lo <= hi => Ok((*lo, *hi)),
-        [lo, hi] => Err(SiaError(format!("{name}: the interval [{lo}, {hi}] is empty"))),
+        [lo, hi] => Err(SiaError(format!(
+            "{name}: the interval [{lo}, {hi}] is empty"
+        ))),
         _ => Err(SiaError(format!(
             "{name} takes one number or two (lo hi), got `{text}`"
         ))),
@@ -80,7 +82,8 @@ fn overlaps(min_col: &str, max_col: &str, (lo, hi): (f64, f64)) -> String {
 }
 
 fn region(text: &str) -> Result<String, SiaError> {
-    let stencil = parse_pos(text).map_err(|e| SiaError(e.to_string().replacen("UsageError: ", "", 1)))?;
+    let stencil =
+        parse_pos(text).map_err(|e| SiaError(e.to_string().replacen("UsageError: ", "", 1)))?;
     Ok(match stencil {
         Stencil::Circle(c) => format!(
             "INTERSECTS(s_region, CIRCLE('ICRS', {}, {}, {})) = 1",
@@ -106,18 +109,37 @@ fn region(text: &str) -> Result<String, SiaError> {
             } else if a <= b {
                 format!("{} AND {dec_part}", between("s_ra", (a, b)))
             } else {
-                format!("(s_ra >= {} OR s_ra <= {}) AND {dec_part}", number(a), number(b))
+                format!(
+                    "(s_ra >= {} OR s_ra <= {}) AND {dec_part}",
+                    number(a),
+                    number(b)
+                )
             }
         }
     })
 }
 
 /// The query of a request's parameters (names case-insensitive).
-pub fn query<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<SiaQuery, SiaError> {
+pub fn query<'a>(
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<SiaQuery, SiaError> {
     // Conditions by parameter, in the standard's order; each a list OR'ed.
     let names = [
-        "POS", "BAND", "TIME", "POL", "FOV", "SPATRES", "EXPTIME", "ID", "COLLECTION",
-        "FACILITY", "INSTRUMENT", "DPTYPE", "CALIB", "TARGET", "FORMAT",
+        "POS",
+        "BAND",
+        "TIME",
+        "POL",
+        "FOV",
+        "SPATRES",
+        "EXPTIME",
+        "ID",
+        "COLLECTION",
+        "FACILITY",
+        "INSTRUMENT",
+        "DPTYPE",
+        "CALIB",
+        "TARGET",
+        "FORMAT",
     ];
     let mut conditions: Vec<Vec<String>> = vec![Vec::new(); names.len()];
     let mut maxrec = None;
@@ -131,7 +153,9 @@ pub fn query<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result
             "TIME" => overlaps("t_min", "t_max", interval("TIME", value)?),
             "POL" => {
                 if !value.chars().all(|c| c.is_ascii_alphanumeric()) || value.is_empty() {
-                    return Err(SiaError(format!("POL: `{value}` is not a polarization state")));
+                    return Err(SiaError(format!(
+                        "POL: `{value}` is not a polarization state"
+                    )));
                 }
                 format!("pol_states LIKE {}", quote(&format!("%/{value}/%")))
             }
@@ -160,7 +184,9 @@ pub fn query<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result
             "FORMAT" => format!("access_format = {}", quote(value)),
             "MAXREC" => {
                 maxrec = Some(value.parse().map_err(|_| {
-                    SiaError(format!("MAXREC must be a non-negative integer, got `{value}`"))
+                    SiaError(format!(
+                        "MAXREC must be a non-negative integer, got `{value}`"
+                    ))
                 })?);
                 continue;
             }
@@ -170,7 +196,10 @@ pub fn query<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result
             }
             _ => continue,
         };
-        let slot = names.iter().position(|n| *n == upper).expect("a known name");
+        let slot = names
+            .iter()
+            .position(|n| *n == upper)
+            .expect("a known name");
         conditions[slot].push(condition);
     }
     let clauses: Vec<String> = conditions
@@ -180,7 +209,13 @@ pub fn query<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result
             if c.len() == 1 {
                 c.into_iter().next().expect("one")
             } else {
-                format!("({})", c.into_iter().map(|x| format!("({x})")).collect::<Vec<_>>().join(" OR "))
+                format!(
+                    "({})",
+                    c.into_iter()
+                        .map(|x| format!("({x})"))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
+                )
             }
         })
         .collect();
@@ -224,6 +259,9 @@ mod tests {
         assert!(query([("CALIB", "7")]).is_err());
         assert!(query([("BAND", "2 1")]).is_err());
         assert!(query([("POS", "CIRCLE 1 2")]).is_err());
-        assert_eq!(query([("FOO", "1")]).unwrap().adql, "SELECT * FROM ivoa.ObsCore");
+        assert_eq!(
+            query([("FOO", "1")]).unwrap().adql,
+            "SELECT * FROM ivoa.ObsCore"
+        );
     }
 }

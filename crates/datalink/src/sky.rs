@@ -65,6 +65,9 @@ impl ImageWcs {
     /// The sky position (degrees) of a 0-based pixel position.
     pub fn pixel_to_sky(&self, x: f64, y: f64) -> Option<(f64, f64)> {
         let ll = self.wcs.unproj(&wcs::ImgXY::new(x + 1.0, y + 1.0))?;
-        Some((ll.lon().to_degrees().rem_euclid(360.0), ll.lat().to_degrees()))
+        Some((
+            ll.lon().to_degrees().rem_euclid(360.0),
+            ll.lat().to_degrees(),
+        ))
     }
 }

@@ -45,7 +45,10 @@ impl Stencil {
         match self {
             Stencil::Circle(c) => Point::new(ra, dec).is_ok_and(|p| c.contains_point(&p)),
             Stencil::Polygon(p) => Point::new(ra, dec).is_ok_and(|pt| p.contains_point(&pt)),
-            Stencil::Range { ra: (a, b), dec: (lo, hi) } => {
+            Stencil::Range {
+                ra: (a, b),
+                dec: (lo, hi),
+            } => {
                 let in_ra = if a <= b {
                     (*a..=*b).contains(&ra)
                 } else {
@@ -80,7 +83,8 @@ impl Stencil {
                     .map(|i| {
                         let bearing = 2.0 * std::f64::consts::PI * i as f64 / n as f64;
                         let towards = east.scale(bearing.sin()).plus(north.scale(bearing.cos()));
-                        let p = Point::from_vector(centre.scale(r.cos()).plus(towards.scale(r.sin())));
+                        let p =
+                            Point::from_vector(centre.scale(r.cos()).plus(towards.scale(r.sin())));
                         (p.ra(), p.dec())
                     })
                     .collect()
@@ -101,7 +105,10 @@ impl Stencil {
                 }
                 out
             }
-            Stencil::Range { ra: (a, b), dec: (lo, hi) } => {
+            Stencil::Range {
+                ra: (a, b),
+                dec: (lo, hi),
+            } => {
                 let (lo, hi) = (lo.max(-90.0), hi.min(90.0));
                 let width = if a <= b { b - a } else { 360.0 - a + b }.min(360.0);
                 let (a, width) = if a.is_finite() && b.is_finite() {
@@ -134,7 +141,9 @@ fn numbers(text: &str, what: &str, infinite_ok: bool) -> Result<Vec<f64>, SodaEr
                 .parse()
                 .map_err(|_| SodaError::Usage(format!("{what}: `{t}` is not a number")))?;
             if v.is_nan() || (v.is_infinite() && !infinite_ok) {
-                return Err(SodaError::Usage(format!("{what}: `{t}` is not a finite number")));
+                return Err(SodaError::Usage(format!(
+                    "{what}: `{t}` is not a finite number"
+                )));
             }
             Ok(v)
         })
@@ -200,7 +209,11 @@ pub fn parse_pos(text: &str) -> Result<Stencil, SodaError> {
             let ra = if v[0].is_infinite() || v[1].is_infinite() {
                 (0.0, 360.0)
             } else {
-                let hi = if v[1] == 360.0 { 360.0 } else { v[1].rem_euclid(360.0) };
+                let hi = if v[1] == 360.0 {
+                    360.0
+                } else {
+                    v[1].rem_euclid(360.0)
+                };
                 (v[0].rem_euclid(360.0), hi)
             };
             let (lo, hi) = (v[2].max(-90.0), v[3].min(90.0));
@@ -247,11 +260,7 @@ impl CutoutRequest {
         let id = match ids.as_slice() {
             [] => return Err(SodaError::Usage("the ID parameter is missing".into())),
             [one] => one.to_string(),
-            _ => {
-                return Err(SodaError::MultiValued(
-                    "one ID per cutout request".into(),
-                ))
-            }
+            _ => return Err(SodaError::MultiValued("one ID per cutout request".into())),
         };
         let stencil = match stencils.as_slice() {
             [] => {
@@ -287,7 +296,10 @@ mod tests {
 
     #[test]
     fn stencils_parse_and_malformed_ones_are_usage_errors() {
-        assert!(matches!(parse_circle("55.7 -32.3 0.03"), Ok(Stencil::Circle(_))));
+        assert!(matches!(
+            parse_circle("55.7 -32.3 0.03"),
+            Ok(Stencil::Circle(_))
+        ));
         assert!(matches!(
             parse_polygon("55.6 -32.3 55.7 -32.3 55.65 -32.2"),
             Ok(Stencil::Polygon(_))

@@ -91,10 +91,14 @@ impl ImageStore {
     /// inside the directory.
     pub fn new(dir: impl Into<PathBuf>, layout: &str) -> Result<ImageStore, String> {
         if !layout.contains("{uuid}") {
-            return Err(format!("the image layout `{layout}` does not contain {{uuid}}"));
+            return Err(format!(
+                "the image layout `{layout}` does not contain {{uuid}}"
+            ));
         }
         if layout.starts_with('/') || layout.split('/').any(|part| part == "..") {
-            return Err(format!("the image layout `{layout}` leaves the image directory"));
+            return Err(format!(
+                "the image layout `{layout}` leaves the image directory"
+            ));
         }
         Ok(ImageStore {
             dir: dir.into(),
@@ -125,7 +129,10 @@ mod tests {
     fn ids_in_both_forms_and_nothing_else() {
         let uuid = "20d28216-534a-4102-b8a7-1c7f32a9b78c";
         let a = DatasetId::parse(&format!("butler://dp02/{uuid}")).unwrap();
-        let b = DatasetId::parse(&format!("ivo://org.rubinobs/usdac/dp02?repo=dp02&id={uuid}")).unwrap();
+        let b = DatasetId::parse(&format!(
+            "ivo://org.rubinobs/usdac/dp02?repo=dp02&id={uuid}"
+        ))
+        .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.butler(), format!("butler://dp02/{uuid}"));
         for bad in [
@@ -136,10 +143,16 @@ mod tests {
             "butler://dp02/20d28216-534a-4102-b8a7-1c7f32a9b78\0",
             "butler%3A//dp02/20d28216-534a-4102-b8a7-1c7f32a9b78c",
         ] {
-            assert!(matches!(DatasetId::parse(bad), Err(IdError::NotFound(_))), "{bad}");
+            assert!(
+                matches!(DatasetId::parse(bad), Err(IdError::NotFound(_))),
+                "{bad}"
+            );
         }
         assert!(matches!(DatasetId::parse(""), Err(IdError::Malformed(_))));
-        assert!(matches!(DatasetId::parse(&"x".repeat(2000)), Err(IdError::Malformed(_))));
+        assert!(matches!(
+            DatasetId::parse(&"x".repeat(2000)),
+            Err(IdError::Malformed(_))
+        ));
     }
 
     #[test]

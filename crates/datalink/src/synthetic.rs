@@ -71,12 +71,24 @@ fn image_header(spec: &ImageSpec, name: &str, bitpix: i64) -> Header {
         Card::new("GCOUNT", Value::Integer(1), "one data group"),
         Card::new("EXTNAME", Value::Text(name.into()), "extension name"),
         Card::new("WCSAXES", Value::Integer(2), "number of WCS axes"),
-        Card::new("CTYPE1", Value::Text("RA---TAN".into()), "gnomonic projection"),
-        Card::new("CTYPE2", Value::Text("DEC--TAN".into()), "gnomonic projection"),
+        Card::new(
+            "CTYPE1",
+            Value::Text("RA---TAN".into()),
+            "gnomonic projection",
+        ),
+        Card::new(
+            "CTYPE2",
+            Value::Text("DEC--TAN".into()),
+            "gnomonic projection",
+        ),
         Card::new("CUNIT1", Value::Text("deg".into()), ""),
         Card::new("CUNIT2", Value::Text("deg".into()), ""),
         Card::new("CRVAL1", Value::Real(spec.ra), "RA at the reference pixel"),
-        Card::new("CRVAL2", Value::Real(spec.dec), "Dec at the reference pixel"),
+        Card::new(
+            "CRVAL2",
+            Value::Real(spec.dec),
+            "Dec at the reference pixel",
+        ),
         Card::new("CRPIX1", Value::Real(centre), "reference pixel"),
         Card::new("CRPIX2", Value::Real(centre), "reference pixel"),
         Card::new("CD1_1", Value::Real(-scale), "degrees per pixel"),
@@ -111,7 +123,11 @@ pub fn write_to(out: &mut impl Write, spec: &ImageSpec) -> Result<(), FitsError>
             Card::new("NAXIS", Value::Integer(0), "no data in the primary HDU"),
             Card::new("EXTEND", Value::Logical(true), "extensions follow"),
             Card::new("OBJECT", Value::Text(spec.title.clone()), "what this is"),
-            Card::new("ORIGIN", Value::Text("adql-rs synthetic demo image".into()), ""),
+            Card::new(
+                "ORIGIN",
+                Value::Text("adql-rs synthetic demo image".into()),
+                "",
+            ),
         ],
     };
     write_hdu(out, &primary, &[])?;
@@ -121,7 +137,12 @@ pub fn write_to(out: &mut impl Write, spec: &ImageSpec) -> Result<(), FitsError>
     for _ in 0..12 {
         let x = random.uniform() * n as f64;
         let y = random.uniform() * n as f64;
-        stars.push((x, y, 200.0 + 3000.0 * random.uniform(), 1.5 + 2.0 * random.uniform()));
+        stars.push((
+            x,
+            y,
+            200.0 + 3000.0 * random.uniform(),
+            1.5 + 2.0 * random.uniform(),
+        ));
     }
     let sky = 100.0;
     let mut image = Vec::with_capacity(n * n * 4);
@@ -155,4 +176,12 @@ pub fn write_to(out: &mut impl Write, spec: &ImageSpec) -> Result<(), FitsError>
     write_hdu(out, &image_header(spec, "MASK", 32), &mask)?;
     write_hdu(out, &image_header(spec, "VARIANCE", -32), &variance)?;
     Ok(())
+}
+
+/// The size in bytes of the file [`write_to`] writes for `spec`.
+pub fn file_size(spec: &ImageSpec) -> u64 {
+    let block = crate::fits::BLOCK as u64;
+    let data = (spec.pixels * spec.pixels * 4).div_ceil(block) * block;
+    // The primary header, then three extensions of one header block each.
+    block + 3 * (block + data)
 }

@@ -47,7 +47,10 @@ fn source(dir: &Path) -> PathBuf {
 
 fn astropy_check(source: &Path, cutout: &Path, ra: f64, dec: f64) -> serde_json::Value {
     let out = Command::new(python())
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/check_cutout.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/check_cutout.py"
+        ))
         .args([source, cutout])
         .args([ra.to_string(), dec.to_string()])
         .output()
@@ -100,8 +103,14 @@ fn circle_polygon_and_range_cutouts_match_astropy() {
         ),
         (
             "range",
-            parse_pos(&format!("RANGE {} {} {} {}", ra - 0.02, ra + 0.02, dec - 0.02, dec + 0.02))
-                .unwrap(),
+            parse_pos(&format!(
+                "RANGE {} {} {} {}",
+                ra - 0.02,
+                ra + 0.02,
+                dec - 0.02,
+                dec + 0.02
+            ))
+            .unwrap(),
         ),
     ] {
         let path = dir.join(format!("{name}.fits"));
@@ -111,7 +120,10 @@ fn circle_polygon_and_range_cutouts_match_astropy() {
         assert_eq!(made.hdus, 4);
         let report = astropy_check(&source, &path, ra, dec);
         assert_eq!(report["pixels_equal"], true, "{name}: {report}");
-        assert_eq!(report["names"], serde_json::json!(["PRIMARY", "IMAGE", "MASK", "VARIANCE"]));
+        assert_eq!(
+            report["names"],
+            serde_json::json!(["PRIMARY", "IMAGE", "MASK", "VARIANCE"])
+        );
         if name != "polygon" {
             // Symmetric stencils: the centre is the cutout's centre.
             let off = report["centre_offset_px"].as_f64().unwrap();
@@ -137,9 +149,17 @@ fn circle_polygon_and_range_cutouts_match_astropy() {
     )
     .unwrap();
     let (w, h) = made.pixel_box.size();
-    assert!((100..=106).contains(&w) && (100..=106).contains(&h), "{w}×{h}");
+    assert!(
+        (100..=106).contains(&w) && (100..=106).contains(&h),
+        "{w}×{h}"
+    );
     // A circle larger than the image gives the whole image.
-    let all = cut(&source, &parse_circle("55.652 -32.2056 5").unwrap(), &mut std::io::sink()).unwrap();
+    let all = cut(
+        &source,
+        &parse_circle("55.652 -32.2056 5").unwrap(),
+        &mut std::io::sink(),
+    )
+    .unwrap();
     assert_eq!(all.pixel_box.size(), (400, 400));
 }
 

@@ -34,6 +34,13 @@ pub struct ServiceConfig {
     pub retention: Duration,
     /// How often expired jobs are looked for.
     pub reaper_interval: Duration,
+    /// The image store (`--images DIR`) and its layout; without one, the
+    /// datasets get synthetic images made on first use under
+    /// `{data_dir}/images` (the demo).
+    pub images: Option<(PathBuf, String)>,
+    /// Rewrite ObsCore's `access_url` in results to this service's links
+    /// endpoint (the snapshot keeps the URL of the archive it came from).
+    pub rewrite_access_url: bool,
 }
 
 impl ServiceConfig {
@@ -53,6 +60,8 @@ impl ServiceConfig {
             max_request_bytes: 64 * 1024 * 1024,
             retention: Duration::from_secs(7 * 24 * 3600),
             reaper_interval: Duration::from_secs(60),
+            images: None,
+            rewrite_access_url: true,
         }
     }
 

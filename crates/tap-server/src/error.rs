@@ -1,6 +1,9 @@
 //! Each protocol's errors and their wire forms, rendered here and nowhere else:
-//! TAP (DALI) errors are VOTable error documents, UWS errors are text/plain
-//! (the UWS job's own `errorSummary` is part of the job document, see `uws`).
+//! TAP (DALI) errors — and SIA's, and DataLink's whole-request ones — are
+//! VOTable error documents, UWS errors are text/plain (the UWS job's own
+//! `errorSummary` is part of the job document, see `uws`), SODA errors are
+//! text/plain starting with SODA's code (`UsageError: …`); DataLink's per-ID
+//! faults are rows of the links document (see `datalink`).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -147,4 +150,46 @@ impl From<crate::jobs::StoreError> for TapError {
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     TapError::Internal("internal error".into()).into_response()
+}
+
+/// A SODA request that failed, rendered as text/plain starting with SODA's
+/// error code; a region outside the image is 204 with no body.
+#[derive(Debug)]
+pub struct SodaFailure(pub datalink::SodaError);
+
+impl From<datalink::SodaError> for SodaFailure {
+    fn from(e: datalink::SodaError) -> Self {
+        SodaFailure(e)
+    }
+}
+
+impl From<crate::images::DatasetError> for SodaFailure {
+    fn from(e: crate::images::DatasetError) -> Self {
+        use datalink::{IdError, SodaError};
+        SodaFailure(match e {
+            crate::images::DatasetError::Id(IdError::Malformed(m)) => SodaError::Usage(m),
+            crate::images::DatasetError::Id(IdError::NotFound(id)) => {
+                SodaError::NotFound(format!("no dataset has the ID {id}"))
+            }
+            crate::images::DatasetError::Failed(m) => SodaError::Fault(m),
+        })
+    }
+}
+
+impl IntoResponse for SodaFailure {
+    fn into_response(self) -> Response {
+        use datalink::SodaError;
+        let status = match &self.0 {
+            SodaError::Usage(_) | SodaError::MultiValued(_) => StatusCode::BAD_REQUEST,
+            SodaError::NotFound(_) => StatusCode::NOT_FOUND,
+            SodaError::NoOverlap(_) => return StatusCode::NO_CONTENT.into_response(),
+            SodaError::Fault(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}\n", self.0),
+        )
+            .into_response()
+    }
 }

@@ -30,6 +30,10 @@ pub struct QueryJob {
     pub uploads: Vec<UploadTable>,
     /// INFOs for the VOTable header (the query, the request).
     pub infos: Vec<votable::Info>,
+    /// This service's base URL when results link to its DataLink service:
+    /// `access_url` values are rewritten to its links endpoint and a VOTable
+    /// gets a DataLink descriptor on `obs_publisher_did`.
+    pub datalink_base: Option<String>,
 }
 
 /// What a finished query wrote.
@@ -148,9 +152,16 @@ pub fn write_result<W: Write + Send>(
                 .map_err(|e| internal(&e)),
         }
     };
-    let mut pending = next(&mut result)?;
-    let mut writer =
-        ResultWriter::new(job.format, &schema, out, job.infos.clone()).map_err(|e| internal(&e))?;
+    let links = job
+        .datalink_base
+        .as_deref()
+        .map(|base| crate::links::ResultLinks::new(base, &schema));
+    let mut pending = next(&mut result)?
+        .map(|b| links.as_ref().map_or(Ok(b.clone()), |l| l.rewrite(b)))
+        .transpose()?;
+    let extras = links.as_ref().map(|l| l.extras()).unwrap_or_default();
+    let mut writer = ResultWriter::with_extras(job.format, &schema, out, job.infos.clone(), extras)
+        .map_err(|e| internal(&e))?;
     on_first();
     let mut limit = RowLimit::new(Some(job.maxrec));
     loop {
@@ -164,7 +175,10 @@ pub fn write_result<W: Write + Send>(
         if stop {
             break;
         }
-        pending = match next(&mut result) {
+        pending = match next(&mut result).and_then(|b| {
+            b.map(|b| links.as_ref().map_or(Ok(b.clone()), |l| l.rewrite(b)))
+                .transpose()
+        }) {
             Ok(b) => b,
             Err(e) => {
                 let _ = writer.finish_error(&e.to_string());

@@ -24,13 +24,18 @@
 
 pub mod auth;
 mod config;
+mod datalink;
 pub mod error;
 mod execute;
+pub mod images;
 pub mod jobs;
+mod links;
 mod log;
 pub mod params;
 mod router;
 mod runner;
+mod sia;
+mod soda;
 mod tap;
 mod upload;
 mod uws;
@@ -70,6 +75,8 @@ pub struct Service {
     transitions: Mutex<()>,
     /// A switch no one ever turns: sync queries end with their client.
     never: tokio::sync::watch::Sender<bool>,
+    /// Where dataset files are.
+    images: images::ImageSource,
 }
 
 /// A service that could not start.
@@ -84,6 +91,9 @@ pub enum ServiceError {
     /// The tokens file does not read.
     #[error("{0}")]
     Tokens(#[from] auth::TokensError),
+    /// The image store is not usable.
+    #[error("the image store: {0}")]
+    Images(String),
 }
 
 impl Service {
@@ -113,7 +123,28 @@ impl Service {
             .enable_all()
             .build()
             .map_err(|e| ServiceError::DataDir(config.data_dir.clone(), e))?;
+        let images = match &config.images {
+            Some((dir, layout)) => {
+                if !dir.is_dir() {
+                    return Err(ServiceError::Images(format!(
+                        "{} is not a directory",
+                        dir.display()
+                    )));
+                }
+                images::ImageSource::Store(
+                    ::datalink::ImageStore::new(dir, layout).map_err(ServiceError::Images)?,
+                )
+            }
+            None => images::ImageSource::Synthetic(
+                ::datalink::ImageStore::new(
+                    config.data_dir.join("images"),
+                    ::datalink::ImageStore::DEFAULT_LAYOUT,
+                )
+                .map_err(ServiceError::Images)?,
+            ),
+        };
         Ok(Arc::new(Service {
+            images,
             engine: Arc::new(engine),
             cpu: Some(cpu),
             limiter: Limiter::new(config.max_concurrent, config.max_queued),

@@ -1,13 +1,13 @@
 //! Every endpoint of the service, grouped by standard, with who calls it.
-//! Handlers live in one module per standard (`tap`, `uws`, `vosi`); errors are
-//! rendered in `error`.
+//! Handlers live in one module per standard (`tap`, `uws`, `vosi`, `datalink`,
+//! `soda`, `sia`); errors are rendered in `error`.
 
 use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
 
-use crate::{auth, log, tap, uws, vosi, Service};
+use crate::{auth, datalink, log, sia, soda, tap, uws, vosi, Service};
 
 /// The service's routes (TAP at `/api/tap`), with auth, request logging and
 /// panic catching around them.
@@ -53,8 +53,27 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/examples", get(vosi::examples))
         // TAP 1.0 clients that still post to the service root.
         .route("/", get(vosi::root));
+    let datalink = Router::new()
+        // DataLink 1.1 — pyvo's `getdataurl` → `DatalinkResults.from_result_url`,
+        // `iter_datalinks` (POST, several IDs), TOPCAT's DataLink window.
+        .route("/links", get(datalink::links).post(datalink::links))
+        // The `#this` links' targets: the dataset files (pyvo downloads them).
+        .route("/files/{uuid}", get(datalink::file));
+    let cutout = Router::new()
+        // SODA 1.0 sync — pyvo's `SodaQuery.execute_stream()`, from the links
+        // document's `cutout-sync` descriptor; Rubin's notebooks.
+        .route("/sync", get(soda::sync).post(soda::sync));
+    let sia = Router::new()
+        // SIA 2.0 — pyvo's `SIA2Service(base + "/api/sia").search(...)`.
+        .route("/query", get(sia::query).post(sia::query))
+        // VOSI for SIA: pyvo's `SIA2Service` reads the capabilities first.
+        .route("/capabilities", get(sia::capabilities))
+        .route("/availability", get(vosi::availability));
     Router::new()
         .nest("/api/tap", tap)
+        .nest("/api/datalink", datalink)
+        .nest("/api/cutout", cutout)
+        .nest("/api/sia", sia)
         .route_layer(axum::middleware::from_fn_with_state(
             service.clone(),
             auth::authenticate,

@@ -75,6 +75,7 @@ pub fn query_job(service: &Service, params: &Params) -> Result<QueryJob, TapErro
         maxrec,
         uploads,
         infos: vec![query_info, votable::Info::new("REQUEST", "doQuery")],
+        datalink_base: config.rewrite_access_url.then(|| config.base_url.clone()),
     })
 }
 
@@ -89,6 +90,11 @@ pub async fn sync(State(service): State<Arc<Service>>, request: Request) -> Resp
 async fn run_sync(service: Arc<Service>, request: Request) -> Result<Response, TapError> {
     let params = Params::from_request(request, service.config.max_request_bytes).await?;
     let job = query_job(&service, &params)?;
+    respond(service, job).await
+}
+
+/// Runs `job` now and streams its result as the response (TAP sync, SIA).
+pub(crate) async fn respond(service: Arc<Service>, job: QueryJob) -> Result<Response, TapError> {
     let permit = service.limiter.sync_slot().await?;
     let started = Instant::now();
     let handle = service.cpu();

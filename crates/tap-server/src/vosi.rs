@@ -14,7 +14,7 @@ use obscore::snapshot::TableMeta;
 use crate::xml::{escape, iso};
 use crate::{now_ms, Service};
 
-fn xml(body: String) -> Response {
+pub(crate) fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 

@@ -68,6 +68,12 @@ pub struct WriterOptions {
     pub infos: Vec<Info>,
     /// The TABLE's name.
     pub table_name: Option<String>,
+    /// `ID` attributes for some FIELDs (by column index), for PARAMs that
+    /// `ref` them (a DataLink service descriptor's ID parameter).
+    pub field_ids: Vec<(usize, String)>,
+    /// XML written after the results RESOURCE, before `</VOTABLE>`: service
+    /// descriptors (`RESOURCE type="meta"`). The caller makes it well-formed.
+    pub trailer: String,
 }
 
 /// Writes one result table, batch by batch.
@@ -80,6 +86,7 @@ pub struct VotableWriter<W: Write> {
     text: String,
     bytes: Vec<u8>,
     rows: u64,
+    trailer: String,
 }
 
 impl<W: Write> VotableWriter<W> {
@@ -101,8 +108,13 @@ impl<W: Write> VotableWriter<W> {
             table.push_attribute(("name", clean(name).as_str()));
         }
         xml.write_event(Event::Start(table))?;
-        for spec in &specs {
-            write_field(&mut xml, spec)?;
+        for (i, spec) in specs.iter().enumerate() {
+            let id = options
+                .field_ids
+                .iter()
+                .find(|(c, _)| *c == i)
+                .map(|(_, id)| id.as_str());
+            write_field(&mut xml, spec, id)?;
         }
         xml.write_event(Event::Start(BytesStart::new("DATA")))?;
         match options.serialization {
@@ -127,6 +139,7 @@ impl<W: Write> VotableWriter<W> {
             text: String::new(),
             bytes: Vec::new(),
             rows: 0,
+            trailer: options.trailer.clone(),
         })
     }
 
@@ -232,7 +245,9 @@ impl<W: Write> VotableWriter<W> {
         if let Some(status) = status {
             tail.push_str(&status);
         }
-        tail.push_str("</RESOURCE>\n</VOTABLE>\n");
+        tail.push_str("</RESOURCE>\n");
+        tail.push_str(&self.trailer);
+        tail.push_str("</VOTABLE>\n");
         self.out.write_all(tail.as_bytes())?;
         self.out.flush()?;
         Ok(self.out)
@@ -294,8 +309,15 @@ fn write_info<W: Write>(xml: &mut quick_xml::Writer<W>, info: &Info) -> Result<(
     Ok(())
 }
 
-fn write_field<W: Write>(xml: &mut quick_xml::Writer<W>, spec: &FieldSpec) -> Result<()> {
+fn write_field<W: Write>(
+    xml: &mut quick_xml::Writer<W>,
+    spec: &FieldSpec,
+    id: Option<&str>,
+) -> Result<()> {
     let mut field = BytesStart::new("FIELD");
+    if let Some(id) = id {
+        field.push_attribute(("ID", clean(id).as_str()));
+    }
     field.push_attribute(("name", clean(&spec.name).as_str()));
     field.push_attribute(("datatype", spec.datatype.name()));
     if let Some(size) = spec.arraysize.attribute() {

@@ -107,6 +107,7 @@ pub fn write(
             "SELECT * FROM t WHERE a < 1 AND b > 'x&y'",
         )],
         table_name: Some("result".into()),
+        ..Default::default()
     };
     let mut w = votable::VotableWriter::new(Vec::new(), &schema, &options).expect("header");
     for b in batches {

@@ -1,0 +1,253 @@
+//! DataLink 1.1: the links of datasets (`/api/datalink/links`) and the
+//! dataset files the `#this` links point at (`/api/datalink/files/{uuid}`).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use datalink::{InputParam, Link, ServiceDescriptor, LINKS_CONTENT_TYPE};
+
+use crate::error::{SodaFailure, TapError};
+use crate::images::{Dataset, DatasetError};
+use crate::params::Params;
+use crate::Service;
+
+/// The most IDs one links request may ask for.
+const MAX_IDS: usize = 1000;
+
+/// `GET|POST /api/datalink/links?ID=…[&ID=…][&RESPONSEFORMAT=…]`.
+pub async fn links(State(service): State<Arc<Service>>, request: Request) -> Response {
+    match links_response(&service, request).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn links_response(service: &Service, request: Request) -> Result<Response, TapError> {
+    let params = Params::from_request(request, service.config.max_request_bytes).await?;
+    if let Some(format) = params
+        .get("RESPONSEFORMAT")
+        .filter(|f| !f.trim().is_empty())
+    {
+        let f = format.trim().to_ascii_lowercase();
+        let ok = ["votable", "application/x-votable+xml"]
+            .iter()
+            .any(|known| f == *known || f.starts_with(&format!("{known};")));
+        if !ok {
+            return Err(TapError::Usage(format!(
+                "RESPONSEFORMAT {format} is not offered: links come as {LINKS_CONTENT_TYPE}"
+            )));
+        }
+    }
+    let ids: Vec<&str> = params.all("ID").collect();
+    if ids.is_empty() {
+        return Err(TapError::Usage("the request has no ID".into()));
+    }
+    if ids.len() > MAX_IDS {
+        return Err(TapError::Usage(format!(
+            "{} IDs in one request; the most is {MAX_IDS}",
+            ids.len()
+        )));
+    }
+    let mut links = Vec::new();
+    let mut descriptors = Vec::new();
+    for id in ids {
+        match service.dataset(id).await {
+            Ok(dataset) => {
+                let descriptor_id = if descriptors.is_empty() {
+                    "cutout-sync".to_string()
+                } else {
+                    format!("cutout-sync-{}", descriptors.len() + 1)
+                };
+                links.extend(dataset_links(service, id, &dataset, &descriptor_id).await);
+                descriptors.push(cutout_descriptor(service, &dataset, descriptor_id));
+            }
+            Err(e) => links.push(Link {
+                id: id.to_string(),
+                error_message: Some(fault(&e)),
+                semantics: "#this".into(),
+                ..Link::default()
+            }),
+        }
+    }
+    let document = datalink::links_document(&links, &descriptors);
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, LINKS_CONTENT_TYPE)],
+        document,
+    )
+        .into_response())
+}
+
+/// A failed ID's error_message, in DataLink's fault words.
+fn fault(e: &DatasetError) -> String {
+    match e {
+        DatasetError::Id(datalink::IdError::Malformed(m)) => format!("UsageFault: {m}"),
+        DatasetError::Id(datalink::IdError::NotFound(id)) => {
+            format!("NotFoundFault: no dataset has the ID {id}")
+        }
+        DatasetError::Failed(m) => format!("Error: {m}"),
+    }
+}
+
+/// The links of one dataset: the file, the cutout service, and for a coadd
+/// the visit images that went into it.
+async fn dataset_links(
+    service: &Service,
+    id: &str,
+    dataset: &Dataset,
+    descriptor_id: &str,
+) -> Vec<Link> {
+    let base = &service.config.base_url;
+    let mut links = vec![
+        Link {
+            id: id.to_string(),
+            access_url: Some(format!("{base}/api/datalink/files/{}", dataset.id.uuid)),
+            semantics: "#this".into(),
+            description: Some(format!("the {} image (FITS)", dataset.subtype)),
+            content_type: Some("image/fits".into()),
+            content_length: service.image_size(dataset),
+            ..Link::default()
+        },
+        Link {
+            id: id.to_string(),
+            service_def: Some(descriptor_id.to_string()),
+            semantics: "#cutout".into(),
+            description: Some("a cutout of the image around a sky region (SODA)".into()),
+            content_type: Some("image/fits".into()),
+            ..Link::default()
+        },
+    ];
+    if dataset.is_coadd() {
+        match service.progenitors(dataset).await {
+            Ok(visits) => {
+                for did in visits {
+                    let visit = datalink::DatasetId::parse(&did);
+                    let Ok(visit) = visit else { continue };
+                    links.push(Link {
+                        id: id.to_string(),
+                        access_url: Some(links_url(base, &visit.butler())),
+                        semantics: "#progenitor".into(),
+                        description: Some("a visit image that went into this coadd".into()),
+                        content_type: Some(LINKS_CONTENT_TYPE.into()),
+                        ..Link::default()
+                    });
+                }
+            }
+            Err(e) => links.push(Link {
+                id: id.to_string(),
+                error_message: Some(fault(&e)),
+                semantics: "#progenitor".into(),
+                ..Link::default()
+            }),
+        }
+    }
+    links
+}
+
+/// The links URL of a dataset ID on this service.
+pub fn links_url(base: &str, id: &str) -> String {
+    let encoded: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    format!("{base}/api/datalink/links?ID={encoded}")
+}
+
+/// The SODA sync descriptor for one dataset: its ID fixed, the footprint as
+/// the range of CIRCLE and POLYGON.
+fn cutout_descriptor(service: &Service, dataset: &Dataset, id: String) -> ServiceDescriptor {
+    let (ra, dec, fov) = dataset.position;
+    let footprint = dataset
+        .region
+        .as_deref()
+        .and_then(|r| r.strip_prefix("POLYGON ICRS "))
+        .map(str::to_string);
+    let param =
+        |name: &str, datatype: &str, arraysize: Option<&str>, xtype: Option<&str>| InputParam {
+            name: name.into(),
+            datatype: datatype.into(),
+            arraysize: arraysize.map(str::to_string),
+            xtype: xtype.map(str::to_string),
+            unit: xtype.map(|_| "deg".to_string()),
+            ucd: None,
+            value: String::new(),
+            reference: None,
+            max: None,
+            description: String::new(),
+        };
+    let mut id_param = param("ID", "char", Some("*"), None);
+    id_param.ucd = Some("meta.id;meta.dataset".into());
+    id_param.value = dataset.id.butler();
+    id_param.description = "the dataset to cut".into();
+    let mut circle = param("CIRCLE", "double", Some("3"), Some("circle"));
+    circle.ucd = Some("obs.field".into());
+    circle.max = Some(format!("{ra} {dec} {}", fov / 2.0));
+    circle.description = "the cutout's circle: ra dec radius (degrees, ICRS)".into();
+    let mut polygon = param("POLYGON", "double", Some("*"), Some("polygon"));
+    polygon.ucd = Some("obs.field".into());
+    polygon.max = footprint;
+    polygon.description = "the cutout's polygon: ra1 dec1 ra2 dec2 … (degrees, ICRS)".into();
+    let mut pos = param("POS", "char", Some("*"), None);
+    pos.ucd = Some("obs.field".into());
+    pos.description = "CIRCLE ra dec r, RANGE ra1 ra2 dec1 dec2 or POLYGON ra1 dec1 …".into();
+    ServiceDescriptor {
+        id,
+        standard_id: "ivo://ivoa.net/std/SODA#sync-1.0".into(),
+        access_url: format!("{}/api/cutout/sync", service.config.base_url),
+        params: vec![id_param, circle, polygon, pos],
+    }
+}
+
+/// `GET /api/datalink/files/{uuid}`: a dataset's FITS file.
+pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
+    let id = format!("butler://dp02/{uuid}");
+    let dataset = match service.dataset(&id).await {
+        Ok(d) => d,
+        Err(e) => return SodaFailure::from(e).into_response(),
+    };
+    let path = match service.image_file(&dataset) {
+        Ok(p) => p,
+        Err(e) => return SodaFailure::from(e).into_response(),
+    };
+    match tokio::fs::File::open(&path).await {
+        Ok(f) => {
+            let length = f.metadata().await.map(|m| m.len()).unwrap_or(0);
+            let stream = tokio_util_stream(f);
+            (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "image/fits".to_string()),
+                    (header::CONTENT_LENGTH, length.to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}.fits\"", dataset.id.uuid),
+                    ),
+                ],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Err(e) => SodaFailure(datalink::SodaError::Fault(format!(
+            "cannot read the image of {id}: {e}"
+        )))
+        .into_response(),
+    }
+}
+
+/// A file as a stream of 256 KiB chunks.
+fn tokio_util_stream(
+    file: tokio::fs::File,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
+    futures::stream::unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 256 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(bytes::Bytes::from(buf)), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    })
+}
