@@ -300,9 +300,11 @@ pub fn read_hdus(path: &Path) -> Result<Vec<Hdu>> {
         let end = data_offset
             .checked_add(data_len)
             .ok_or_else(|| FitsError::Malformed("the data size overflows".into()))?;
-        if end > file_len {
+        // Every HDU fills whole blocks, the last one too.
+        let padded = end.div_ceil(BLOCK as u64) * BLOCK as u64;
+        if padded > file_len {
             return Err(FitsError::Truncated(format!(
-                "HDU {} needs {end} bytes, the file has {file_len}",
+                "HDU {} needs {padded} bytes, the file has {file_len}",
                 hdus.len()
             )));
         }
@@ -313,7 +315,7 @@ pub fn read_hdus(path: &Path) -> Result<Vec<Hdu>> {
             bitpix,
             axes,
         });
-        offset = end.div_ceil(BLOCK as u64) * BLOCK as u64;
+        offset = padded;
     }
     if hdus.is_empty() {
         return Err(FitsError::Malformed("the file is empty".into()));

@@ -7,58 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::TestServer;
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build()
-        .into()
-}
-
-struct Reply {
-    status: u16,
-    content_type: String,
-    location: Option<String>,
-    retry_after: Option<String>,
-    body: String,
-}
-
-fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
-    let mut r = r.expect("the request is answered");
-    let header = |n: &str| {
-        r.headers()
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from)
-    };
-    let content_type = header("content-type").unwrap_or_default();
-    let location = header("location");
-    let retry_after = header("retry-after");
-    let status = r.status().as_u16();
-    let body = r.body_mut().read_to_string().unwrap_or_default();
-    Reply {
-        status,
-        content_type,
-        location,
-        retry_after,
-        body,
-    }
-}
-
-fn get(url: &str) -> Reply {
-    reply(agent().get(url).call())
-}
-
-fn post(url: &str, form: &[(&str, &str)]) -> Reply {
-    reply(agent().post(url).send_form(form.iter().copied()))
-}
-
-fn delete(url: &str) -> Reply {
-    reply(agent().delete(url).call())
-}
+use common::{agent, delete, get, post, Reply, TestServer};
 
 fn sync(server: &TestServer, form: &[(&str, &str)]) -> Reply {
     post(&format!("{}/sync", server.tap), form)

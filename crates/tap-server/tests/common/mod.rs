@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
+use std::time::Duration;
 
 use tap_server::{Service, ServiceConfig};
 
@@ -152,3 +153,61 @@ pub fn engine_rows(query: &str) -> usize {
         n
     })
 }
+
+/// An HTTP client that returns every status and follows no redirects.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(120)))
+        .build()
+        .into()
+}
+
+/// What a request got back.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub location: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+/// The reply of a request.
+pub fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut r = r.expect("the request is answered");
+    let header = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    let location = header("location");
+    let retry_after = header("retry-after");
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        content_type,
+        location,
+        retry_after,
+        body,
+    }
+}
+
+/// GET `url`.
+pub fn get(url: &str) -> Reply {
+    reply(agent().get(url).call())
+}
+
+/// POST a form to `url`.
+pub fn post(url: &str, form: &[(&str, &str)]) -> Reply {
+    reply(agent().post(url).send_form(form.iter().copied()))
+}
+
+/// DELETE `url`.
+pub fn delete(url: &str) -> Reply {
+    reply(agent().delete(url).call())
+}
+
