@@ -48,7 +48,8 @@ enum Command {
     /// Inspect snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
-    /// Serve the snapshot over TAP 1.1 (sync, async, VOSI) at http://ADDR/api/tap.
+    /// Serve the snapshot over TAP 1.1 (sync, async, VOSI) at http://ADDR/api/tap, with
+    /// DataLink, SODA cutouts and SIA v2 at /api/datalink, /api/cutout, /api/sia.
     Serve(ServeArgs),
     /// An interactive ADQL prompt (also plain `adql` on a terminal).
     Shell(ShellArgs),
@@ -124,6 +125,18 @@ struct ServeArgs {
     /// Log lines as `text` or `json`.
     #[arg(long, default_value = "text")]
     log_format: String,
+    /// The image store: a directory of the datasets' FITS files (default:
+    /// synthetic images made on first use under the data directory).
+    #[arg(long)]
+    images: Option<PathBuf>,
+    /// Where a dataset's file is in the image store: `{uuid}` is its UUID,
+    /// `{uuid2}` the UUID's first two digits.
+    #[arg(long, default_value = "{uuid}.fits")]
+    image_layout: String,
+    /// Keep the snapshot's `access_url` values instead of pointing them at
+    /// this server's DataLink service.
+    #[arg(long)]
+    keep_access_url: bool,
 }
 
 /// `--snapshot DIR` and `--table SCHEMA.NAME=PATH`: the tables a query may read.

@@ -8,6 +8,7 @@
 pub mod cutout;
 pub mod fits;
 pub mod links;
+pub mod preview;
 pub mod sia;
 pub mod sky;
 pub mod soda;

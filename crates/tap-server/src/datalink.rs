@@ -1,5 +1,6 @@
-//! DataLink 1.1: the links of datasets (`/api/datalink/links`) and the
-//! dataset files the `#this` links point at (`/api/datalink/files/{uuid}`).
+//! DataLink 1.1: the links of datasets (`/api/datalink/links`), the dataset
+//! files the `#this` links point at (`/api/datalink/files/{uuid}`) and their
+//! previews (`/api/datalink/preview/{uuid}`).
 
 use std::sync::Arc;
 
@@ -109,6 +110,14 @@ async fn dataset_links(
             description: Some(format!("the {} image (FITS)", dataset.subtype)),
             content_type: Some("image/fits".into()),
             content_length: service.image_size(dataset),
+            ..Link::default()
+        },
+        Link {
+            id: id.to_string(),
+            access_url: Some(format!("{base}/api/datalink/preview/{}", dataset.id.uuid)),
+            semantics: "#preview".into(),
+            description: Some("a preview of the image (PNG, asinh stretch)".into()),
+            content_type: Some("image/png".into()),
             ..Link::default()
         },
         Link {
@@ -231,6 +240,47 @@ pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>)
             "cannot read the image of {id}: {e}"
         )))
         .into_response(),
+    }
+}
+
+/// `GET /api/datalink/preview/{uuid}`: a PNG of the dataset's image, made
+/// on first use and kept beside the jobs.
+pub async fn preview(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
+    let id = format!("butler://dp02/{uuid}");
+    let dataset = match service.dataset(&id).await {
+        Ok(d) => d,
+        Err(e) => return SodaFailure::from(e).into_response(),
+    };
+    let image = match service.image_file(&dataset) {
+        Ok(p) => p,
+        Err(e) => return SodaFailure::from(e).into_response(),
+    };
+    let dir = service.config.data_dir.join("previews");
+    let path = dir.join(format!("{}.png", dataset.id.uuid));
+    let made = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        if let Ok(bytes) = std::fs::read(&path) {
+            return Ok(bytes);
+        }
+        let bytes = ::datalink::preview::preview_png(&image).map_err(|e| e.to_string())?;
+        // Kept through a temporary file, so that a reader never sees half of one.
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&tmp, &bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, &path);
+        }
+        Ok(bytes)
+    })
+    .await;
+    match made {
+        Ok(Ok(bytes)) => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, "image/png")], bytes).into_response()
+        }
+        Ok(Err(e)) => SodaFailure(::datalink::SodaError::Fault(format!(
+            "cannot preview {id}: {e}"
+        )))
+        .into_response(),
+        Err(_) => {
+            SodaFailure(::datalink::SodaError::Fault("the preview stopped".into())).into_response()
+        }
     }
 }
 

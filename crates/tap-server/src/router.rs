@@ -58,7 +58,9 @@ pub fn router(service: Arc<Service>) -> Router {
         // `iter_datalinks` (POST, several IDs), TOPCAT's DataLink window.
         .route("/links", get(datalink::links).post(datalink::links))
         // The `#this` links' targets: the dataset files (pyvo downloads them).
-        .route("/files/{uuid}", get(datalink::file));
+        .route("/files/{uuid}", get(datalink::file))
+        // The `#preview` links' targets: PNGs for people (TOPCAT, notebooks).
+        .route("/preview/{uuid}", get(datalink::preview));
     let cutout = Router::new()
         // SODA 1.0 sync — pyvo's `SodaQuery.execute_stream()`, from the links
         // document's `cutout-sync` descriptor; Rubin's notebooks.

@@ -42,7 +42,10 @@ fn links_keep_the_order_and_fault_per_id() {
     let good = format!("butler://dp02/{SEED}");
     let unknown = "butler://dp02/00000000-0000-4000-8000-000000000000";
     let did = format!("ivo://org.rubinobs/usdac/dp02?repo=dp02&id={SEED}");
-    let r = post(&links, &[("ID", &good), ("ID", unknown), ("ID", ""), ("ID", &did)]);
+    let r = post(
+        &links,
+        &[("ID", &good), ("ID", unknown), ("ID", ""), ("ID", &did)],
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.content_type, "application/x-votable+xml;content=datalink");
     assert!(r.body.contains("ivo://ivoa.net/std/DataLink#links-1.1"));
@@ -59,8 +62,26 @@ fn links_keep_the_order_and_fault_per_id() {
         .filter(|(id, ..)| id == &good)
         .map(|(_, _, s)| s.as_str())
         .collect();
-    assert!(semantics.starts_with(&["#this", "#cutout"]), "{semantics:?}");
-    let fault = |i: usize| rows.iter().find(|(id, ..)| id == runs[i]).unwrap().1.clone();
+    assert!(
+        semantics.starts_with(&["#this", "#preview", "#cutout"]),
+        "{semantics:?}"
+    );
+    // The preview is a PNG.
+    let preview = common::agent()
+        .get(&format!("{}/api/datalink/preview/{SEED}", server.base))
+        .call()
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    assert_eq!(preview.headers()["content-type"], "image/png");
+    let bytes = preview.into_body().read_to_vec().unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let fault = |i: usize| {
+        rows.iter()
+            .find(|(id, ..)| id == runs[i])
+            .unwrap()
+            .1
+            .clone()
+    };
     assert!(fault(1).starts_with("NotFoundFault: "), "{}", fault(1));
     assert!(fault(2).starts_with("UsageFault: "), "{}", fault(2));
     assert_eq!(fault(3), "", "the publisher DID is accepted");
@@ -94,9 +115,17 @@ fn ids_never_leave_the_store() {
         "butler://dp02/20d28216-534a-4102-b8a7-1c7f32a9b78c\0",
         "butler://dp02/20d28216-534a-4102-b8a7-1c7f32a9b78c/../../secret",
     ] {
-        let links = get(&format!("{}/api/datalink/links?ID={}", server.base, enc(crafted)));
+        let links = get(&format!(
+            "{}/api/datalink/links?ID={}",
+            server.base,
+            enc(crafted)
+        ));
         assert_eq!(links.status, 200, "{crafted}");
-        assert!(links.body.contains("NotFoundFault"), "{crafted}: {}", links.body);
+        assert!(
+            links.body.contains("NotFoundFault"),
+            "{crafted}: {}",
+            links.body
+        );
         let cut = get(&format!(
             "{}/api/cutout/sync?ID={}&CIRCLE=55.7+-32.3+0.01",
             server.base,
@@ -105,10 +134,18 @@ fn ids_never_leave_the_store() {
         assert_eq!(cut.status, 404, "{crafted}: {}", cut.body);
         assert!(cut.body.starts_with("NotFoundFault: "), "{}", cut.body);
         assert!(cut.content_type.starts_with("text/plain"));
-        let file = get(&format!("{}/api/datalink/files/{}", server.base, enc(crafted)));
+        let file = get(&format!(
+            "{}/api/datalink/files/{}",
+            server.base,
+            enc(crafted)
+        ));
         assert_eq!(file.status, 404, "{crafted}");
     }
-    for path in ["..%2Fsecret.fits", "%2e%2e%2fsecret.fits", "..%252Fsecret.fits"] {
+    for path in [
+        "..%2Fsecret.fits",
+        "%2e%2e%2fsecret.fits",
+        "..%252Fsecret.fits",
+    ] {
         let r = get(&format!("{}/api/datalink/files/{path}", server.base));
         assert!(r.status == 404, "{path}: {}", r.status);
     }
@@ -141,7 +178,11 @@ fn cutout_parameters_regions_and_broken_images() {
         ("CIRCLE", "55.7 -32.3 -1", "radius"),
         ("CIRCLE", "55.7 -32.3 181", "radius"),
         ("POLYGON", "55.6 -32.3 55.7 -32.3", "at least 3"),
-        ("POLYGON", "55.6 -32.3 55.7 -32.2 55.7 -32.3 55.6 -32.2", "cross"),
+        (
+            "POLYGON",
+            "55.6 -32.3 55.7 -32.2 55.7 -32.3 55.6 -32.2",
+            "cross",
+        ),
         ("POS", "BOX 55.7 -32.3 0.1 0.1", "CIRCLE, RANGE or POLYGON"),
         ("POS", "CIRCLE 55.7 -32.3", "3 numbers"),
     ] {
@@ -152,10 +193,18 @@ fn cutout_parameters_regions_and_broken_images() {
     }
     let two = post(
         &sync,
-        &[("ID", &id), ("CIRCLE", "55.7 -32.3 0.01"), ("POS", "CIRCLE 55.7 -32.3 0.01")],
+        &[
+            ("ID", &id),
+            ("CIRCLE", "55.7 -32.3 0.01"),
+            ("POS", "CIRCLE 55.7 -32.3 0.01"),
+        ],
     );
     assert_eq!(two.status, 400);
-    assert!(two.body.starts_with("MultiValuedParamNotSupported: "), "{}", two.body);
+    assert!(
+        two.body.starts_with("MultiValuedParamNotSupported: "),
+        "{}",
+        two.body
+    );
     let no_id = post(&sync, &[("CIRCLE", "55.7 -32.3 0.01")]);
     assert!(no_id.body.starts_with("UsageError: "), "{}", no_id.body);
 
@@ -170,7 +219,11 @@ fn cutout_parameters_regions_and_broken_images() {
     std::fs::write(&image, vec![b'x'; bytes.len()]).unwrap();
     let corrupt = post(&sync, &[("ID", &id), ("CIRCLE", "55.7467 -32.2862 0.02")]);
     assert_eq!(corrupt.status, 500);
-    assert!(corrupt.body.contains("not a valid FITS file"), "{}", corrupt.body);
+    assert!(
+        corrupt.body.contains("not a valid FITS file"),
+        "{}",
+        corrupt.body
+    );
     let alive = get(&format!("{}/api/tap/availability", server.base));
     assert_eq!(alive.status, 200);
 }
@@ -182,14 +235,29 @@ fn sia_errors_and_capabilities() {
     let caps = get(&format!("{}/api/sia/capabilities", server.base));
     assert_eq!(caps.status, 200);
     assert!(caps.body.contains("ivo://ivoa.net/std/SIA#query-2.0"));
-    assert!(caps.body.contains(&format!("{}/api/sia/query", server.base)));
+    assert!(caps
+        .body
+        .contains(&format!("{}/api/sia/query", server.base)));
     let query = format!("{}/api/sia/query", server.base);
-    for bad in ["CALIB=9", "POS=CIRCLE+1+2", "BAND=2+1", "DPTYPE=spectrum", "MAXREC=-1"] {
+    for bad in [
+        "CALIB=9",
+        "POS=CIRCLE+1+2",
+        "BAND=2+1",
+        "DPTYPE=spectrum",
+        "MAXREC=-1",
+    ] {
         let r = get(&format!("{query}?{bad}"));
         assert_eq!(r.status, 400, "{bad}");
-        assert!(r.body.contains("QUERY_STATUS") && r.body.contains("ERROR"), "{bad}: {}", r.body);
+        assert!(
+            r.body.contains("QUERY_STATUS") && r.body.contains("ERROR"),
+            "{bad}: {}",
+            r.body
+        );
     }
-    let r = get(&format!("{query}?POS={}&MAXREC=3", enc("CIRCLE 55.7467 -32.2862 0.05")));
+    let r = get(&format!(
+        "{query}?POS={}&MAXREC=3",
+        enc("CIRCLE 55.7467 -32.2862 0.05")
+    ));
     assert_eq!(r.status, 200);
     assert!(r.body.contains("OVERFLOW"), "more than 3 images there");
     // Its rows link to this service.

@@ -62,6 +62,11 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         config.memory_limit = options.memory_limit;
         config.max_request_bytes = args.max_request_mib.saturating_mul(1024 * 1024);
         config.retention = Duration::from_secs(args.retention.max(60));
+        config.images = args
+            .images
+            .clone()
+            .map(|dir| (dir, args.image_layout.clone()));
+        config.rewrite_access_url = !args.keep_access_url;
         let service = Service::new(engine, config)?;
         service.start_background();
         let what = match &args.catalogue.snapshot {
@@ -71,9 +76,14 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
                 obscore::demo::demo_dir().display()
             ),
         };
+        let images = match &args.images {
+            Some(dir) => format!("images from {}", dir.display()),
+            None => "synthetic demo images".to_string(),
+        };
         eprintln!(
-            "adql serve: TAP service at {} over {what}; jobs in {}{}",
+            "adql serve: TAP service at {} over {what}; DataLink, SODA and SIA at {}/api/{{datalink,cutout,sia}} ({images}); jobs in {}{}",
             service.config().tap_url(),
+            service.config().base_url,
             service.config().data_dir.display(),
             if service.config().tokens.is_some() {
                 "; bearer tokens required"

@@ -210,4 +210,3 @@ pub fn post(url: &str, form: &[(&str, &str)]) -> Reply {
 pub fn delete(url: &str) -> Reply {
     reply(agent().delete(url).call())
 }
-
