@@ -57,13 +57,21 @@ async fn links_response(service: &Service, request: Request) -> Result<Response,
     for id in ids {
         match service.dataset(id).await {
             Ok(dataset) => {
-                let descriptor_id = if descriptors.is_empty() {
-                    "cutout-sync".to_string()
+                // One pair of descriptors per dataset: the first's are
+                // `cutout-sync` and `cutout-async`, as clients look them up.
+                let n = descriptors.len() / 2 + 1;
+                let suffix = if n == 1 {
+                    String::new()
                 } else {
-                    format!("cutout-sync-{}", descriptors.len() + 1)
+                    format!("-{n}")
                 };
-                links.extend(dataset_links(service, id, &dataset, &descriptor_id).await);
-                descriptors.push(cutout_descriptor(service, &dataset, descriptor_id));
+                let (sync_id, async_id) = (
+                    format!("cutout-sync{suffix}"),
+                    format!("cutout-async{suffix}"),
+                );
+                links.extend(dataset_links(service, id, &dataset, &sync_id, &async_id).await);
+                descriptors.push(cutout_descriptor(service, &dataset, sync_id, false));
+                descriptors.push(cutout_descriptor(service, &dataset, async_id, true));
             }
             Err(e) => links.push(Link {
                 id: id.to_string(),
@@ -99,7 +107,8 @@ async fn dataset_links(
     service: &Service,
     id: &str,
     dataset: &Dataset,
-    descriptor_id: &str,
+    sync_id: &str,
+    async_id: &str,
 ) -> Vec<Link> {
     let base = &service.config.base_url;
     let mut links = vec![
@@ -122,9 +131,17 @@ async fn dataset_links(
         },
         Link {
             id: id.to_string(),
-            service_def: Some(descriptor_id.to_string()),
+            service_def: Some(sync_id.to_string()),
             semantics: "#cutout".into(),
-            description: Some("a cutout of the image around a sky region (SODA)".into()),
+            description: Some("a cutout of the image around a sky region (SODA, sync)".into()),
+            content_type: Some("image/fits".into()),
+            ..Link::default()
+        },
+        Link {
+            id: id.to_string(),
+            service_def: Some(async_id.to_string()),
+            semantics: "#cutout".into(),
+            description: Some("a cutout of the image around a sky region (SODA, async UWS)".into()),
             content_type: Some("image/fits".into()),
             ..Link::default()
         },
@@ -162,9 +179,14 @@ pub fn links_url(base: &str, id: &str) -> String {
     format!("{base}/api/datalink/links?ID={encoded}")
 }
 
-/// The SODA sync descriptor for one dataset: its ID fixed, the footprint as
-/// the range of CIRCLE and POLYGON.
-fn cutout_descriptor(service: &Service, dataset: &Dataset, id: String) -> ServiceDescriptor {
+/// A SODA descriptor (sync or async) for one dataset: its ID fixed, the
+/// footprint as the range of CIRCLE and POLYGON.
+fn cutout_descriptor(
+    service: &Service,
+    dataset: &Dataset,
+    id: String,
+    asynchronous: bool,
+) -> ServiceDescriptor {
     let (ra, dec, fov) = dataset.position;
     let footprint = dataset
         .region
@@ -199,10 +221,15 @@ fn cutout_descriptor(service: &Service, dataset: &Dataset, id: String) -> Servic
     let mut pos = param("POS", "char", Some("*"), None);
     pos.ucd = Some("obs.field".into());
     pos.description = "CIRCLE ra dec r, RANGE ra1 ra2 dec1 dec2 or POLYGON ra1 dec1 …".into();
+    let (standard, path) = if asynchronous {
+        ("ivo://ivoa.net/std/SODA#async-1.0", "async")
+    } else {
+        ("ivo://ivoa.net/std/SODA#sync-1.0", "sync")
+    };
     ServiceDescriptor {
         id,
-        standard_id: "ivo://ivoa.net/std/SODA#sync-1.0".into(),
-        access_url: format!("{}/api/cutout/sync", service.config.base_url),
+        standard_id: standard.into(),
+        access_url: format!("{}/api/cutout/{path}", service.config.base_url),
         params: vec![id_param, circle, polygon, pos],
     }
 }

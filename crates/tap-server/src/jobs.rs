@@ -73,6 +73,8 @@ pub struct JobResult {
 pub struct Job {
     /// The unguessable id (32 hex digits).
     pub id: String,
+    /// Which service's job it is.
+    pub kind: JobKind,
     /// The client's RUNID, echoed.
     pub run_id: Option<String>,
     /// Who created it (none when auth is off).
@@ -99,9 +101,40 @@ pub struct Job {
     pub result: Option<JobResult>,
 }
 
+/// The services whose jobs UWS keeps: each has its own job list and URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JobKind {
+    /// A TAP query (`/api/tap/async`).
+    #[default]
+    Tap,
+    /// A SODA cutout (`/api/cutout/async`).
+    Cutout,
+}
+
+impl JobKind {
+    /// Its name in the store.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobKind::Tap => "tap",
+            JobKind::Cutout => "cutout",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn from_name(name: &str) -> Option<JobKind> {
+        match name {
+            "tap" => Some(JobKind::Tap),
+            "cutout" => Some(JobKind::Cutout),
+            _ => None,
+        }
+    }
+}
+
 /// Which jobs a listing shows (UWS 1.1 §2.2.3.1).
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
+    /// Only this service's jobs.
+    pub kind: JobKind,
     /// Only these phases (none: all).
     pub phases: Vec<Phase>,
     /// Only jobs created after this instant (ms).
@@ -176,6 +209,13 @@ impl SqliteJobStore {
             CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created_ms);
             CREATE INDEX IF NOT EXISTS jobs_destruction ON jobs (destruction_ms);",
         )?;
+        // Stores made before SODA jobs existed hold TAP jobs only.
+        let has_kind = db
+            .prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'kind'")?
+            .exists([])?;
+        if !has_kind {
+            db.execute_batch("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'tap'")?;
+        }
         Ok(SqliteJobStore { db: Mutex::new(db) })
     }
 
@@ -185,16 +225,19 @@ impl SqliteJobStore {
     }
 }
 
-const COLUMNS: &str = "id, run_id, owner, phase, created_ms, started_ms, ended_ms, execution_duration, destruction_ms, parameters, upload_parts, error, result_mime, result_rows, result_overflow";
+const COLUMNS: &str = "id, run_id, owner, phase, created_ms, started_ms, ended_ms, execution_duration, destruction_ms, parameters, upload_parts, error, result_mime, result_rows, result_overflow, kind";
 
 fn row_to_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Job, StoreError>> {
     let phase: String = row.get(3)?;
     let parameters: String = row.get(9)?;
     let parts: String = row.get(10)?;
     let result_mime: Option<String> = row.get(12)?;
+    let kind: String = row.get(15)?;
     let build = || -> Result<Job, StoreError> {
         Ok(Job {
             id: row.get(0)?,
+            kind: JobKind::from_name(&kind)
+                .ok_or_else(|| StoreError::Malformed(format!("job kind {kind}")))?,
             run_id: row.get(1)?,
             owner: row.get(2)?,
             phase: Phase::from_name(&phase)
@@ -239,6 +282,7 @@ fn write_params(job: &Job) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
         Box::new(job.result.as_ref().map(|r| r.mime_type.clone())),
         Box::new(job.result.as_ref().map(|r| r.rows as i64)),
         Box::new(job.result.as_ref().map(|r| r.overflow as i64)),
+        Box::new(job.kind.name()),
     ]
 }
 
@@ -246,7 +290,7 @@ impl JobStore for SqliteJobStore {
     fn insert(&self, job: &Job) -> Result<(), StoreError> {
         let values = write_params(job);
         self.db().execute(
-            &format!("INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+            &format!("INSERT INTO jobs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
             rusqlite::params_from_iter(values.iter().map(|b| b.as_ref())),
         )?;
         Ok(())
@@ -269,7 +313,7 @@ impl JobStore for SqliteJobStore {
         self.db().execute(
             "UPDATE jobs SET run_id = ?2, owner = ?3, phase = ?4, created_ms = ?5, started_ms = ?6, ended_ms = ?7,
              execution_duration = ?8, destruction_ms = ?9, parameters = ?10, upload_parts = ?11, error = ?12,
-             result_mime = ?13, result_rows = ?14, result_overflow = ?15 WHERE id = ?1",
+             result_mime = ?13, result_rows = ?14, result_overflow = ?15, kind = ?16 WHERE id = ?1",
             rusqlite::params_from_iter(values.iter().map(|b| b.as_ref())),
         )?;
         Ok(())
@@ -286,9 +330,12 @@ impl JobStore for SqliteJobStore {
         let db = self.db();
         let mut statement = db.prepare(&format!(
             "SELECT {COLUMNS} FROM jobs WHERE (?1 IS NULL OR owner = ?1) AND (?2 IS NULL OR created_ms > ?2)
-             ORDER BY created_ms DESC, id"
+             AND kind = ?3 ORDER BY created_ms DESC, id"
         ))?;
-        let rows = statement.query_map(params![owner, filter.after_ms], row_to_job)?;
+        let rows = statement.query_map(
+            params![owner, filter.after_ms, filter.kind.name()],
+            row_to_job,
+        )?;
         let mut jobs = Vec::new();
         for row in rows {
             let job = row??;
@@ -346,6 +393,7 @@ mod tests {
     fn job(id: &str, owner: Option<&str>, created_ms: i64) -> Job {
         Job {
             id: id.into(),
+            kind: JobKind::Tap,
             run_id: Some("r".into()),
             owner: owner.map(String::from),
             phase: Phase::Pending,

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
+
+use crate::jobs::JobKind;
 
 use crate::{auth, datalink, log, sia, soda, tap, uws, vosi, Service};
 
@@ -13,8 +15,68 @@ use crate::{auth, datalink, log, sia, soda, tap, uws, vosi, Service};
 /// panic catching around them.
 pub fn router(service: Arc<Service>) -> Router {
     let tap = Router::new()
+        .merge(uws_routes())
         // TAP 1.1 — pyvo's `search`/`run_sync` (always POST), TOPCAT, taplint.
         .route("/sync", get(tap::sync).post(tap::sync))
+        // VOSI 1.1 — pyvo's `TAPService.capabilities` and `.tables`, registries,
+        // taplint's CAP/AVV/TMV stages; capabilities and availability are public.
+        .route("/capabilities", get(vosi::capabilities))
+        .route("/availability", get(vosi::availability))
+        .route("/tables", get(vosi::tables))
+        .route("/tables/{table}", get(vosi::table))
+        // DALI 1.1 examples — pyvo's `TAPService.examples`, TOPCAT's examples menu,
+        // taplint's EXA stage.
+        .route("/examples", get(vosi::examples))
+        // TAP 1.0 clients that still post to the service root.
+        .route("/", get(vosi::root))
+        .layer(Extension(JobKind::Tap));
+    let datalink = Router::new()
+        // DataLink 1.1 — pyvo's `getdataurl` → `DatalinkResults.from_result_url`,
+        // `iter_datalinks` (POST, several IDs), TOPCAT's DataLink window.
+        .route("/links", get(datalink::links).post(datalink::links))
+        // The `#this` links' targets: the dataset files (pyvo downloads them).
+        .route("/files/{uuid}", get(datalink::file))
+        // The `#preview` links' targets: PNGs for people (TOPCAT, notebooks).
+        .route("/preview/{uuid}", get(datalink::preview));
+    let cutout = Router::new()
+        // SODA 1.0 sync — pyvo's `SodaQuery.execute_stream()`, from the links
+        // document's `cutout-sync` descriptor; Rubin's notebooks.
+        .route("/sync", get(soda::sync).post(soda::sync))
+        // SODA 1.0 async: the same UWS job resources as TAP's, for the
+        // `cutout-async` descriptor (Rubin's vo-cutouts clients).
+        .merge(uws_routes())
+        .layer(Extension(JobKind::Cutout));
+    let sia = Router::new()
+        // SIA 2.0 — pyvo's `SIA2Service(base + "/api/sia").search(...)`.
+        .route("/query", get(sia::query).post(sia::query))
+        // VOSI for SIA: pyvo's `SIA2Service` reads the capabilities first.
+        .route("/capabilities", get(sia::capabilities))
+        .route("/availability", get(vosi::availability));
+    Router::new()
+        .nest("/api/tap", tap)
+        .nest("/api/datalink", datalink)
+        .nest("/api/cutout", cutout)
+        .nest("/api/sia", sia)
+        .route_layer(axum::middleware::from_fn_with_state(
+            service.clone(),
+            auth::authenticate,
+        ))
+        // Bodies up to the configured limit (axum's default of 2 MB would cut
+        // uploads short); beyond it: 413.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            service.config.max_request_bytes,
+        ))
+        .layer(axum::middleware::from_fn(log::log_request))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            crate::error::panic_response,
+        ))
+        .with_state(service)
+}
+
+/// The UWS 1.1 job list and job resources, shared by TAP and SODA (the
+/// router's `JobKind` extension says whose jobs they are).
+fn uws_routes() -> Router<Arc<Service>> {
+    Router::new()
         // UWS 1.1 job list — pyvo's `submit_job`/`run_async` (POST: create, 303 to
         // the job), `list_jobs` (GET with PHASE, LAST, AFTER), TOPCAT's async mode.
         .route("/async", get(uws::list).post(uws::create))
@@ -42,52 +104,4 @@ pub fn router(service: Arc<Service>) -> Router {
         )
         .route("/async/{job}/results", get(uws::results))
         .route("/async/{job}/results/result", get(uws::result))
-        // VOSI 1.1 — pyvo's `TAPService.capabilities` and `.tables`, registries,
-        // taplint's CAP/AVV/TMV stages; capabilities and availability are public.
-        .route("/capabilities", get(vosi::capabilities))
-        .route("/availability", get(vosi::availability))
-        .route("/tables", get(vosi::tables))
-        .route("/tables/{table}", get(vosi::table))
-        // DALI 1.1 examples — pyvo's `TAPService.examples`, TOPCAT's examples menu,
-        // taplint's EXA stage.
-        .route("/examples", get(vosi::examples))
-        // TAP 1.0 clients that still post to the service root.
-        .route("/", get(vosi::root));
-    let datalink = Router::new()
-        // DataLink 1.1 — pyvo's `getdataurl` → `DatalinkResults.from_result_url`,
-        // `iter_datalinks` (POST, several IDs), TOPCAT's DataLink window.
-        .route("/links", get(datalink::links).post(datalink::links))
-        // The `#this` links' targets: the dataset files (pyvo downloads them).
-        .route("/files/{uuid}", get(datalink::file))
-        // The `#preview` links' targets: PNGs for people (TOPCAT, notebooks).
-        .route("/preview/{uuid}", get(datalink::preview));
-    let cutout = Router::new()
-        // SODA 1.0 sync — pyvo's `SodaQuery.execute_stream()`, from the links
-        // document's `cutout-sync` descriptor; Rubin's notebooks.
-        .route("/sync", get(soda::sync).post(soda::sync));
-    let sia = Router::new()
-        // SIA 2.0 — pyvo's `SIA2Service(base + "/api/sia").search(...)`.
-        .route("/query", get(sia::query).post(sia::query))
-        // VOSI for SIA: pyvo's `SIA2Service` reads the capabilities first.
-        .route("/capabilities", get(sia::capabilities))
-        .route("/availability", get(vosi::availability));
-    Router::new()
-        .nest("/api/tap", tap)
-        .nest("/api/datalink", datalink)
-        .nest("/api/cutout", cutout)
-        .nest("/api/sia", sia)
-        .route_layer(axum::middleware::from_fn_with_state(
-            service.clone(),
-            auth::authenticate,
-        ))
-        // Bodies up to the configured limit (axum's default of 2 MB would cut
-        // uploads short); beyond it: 413.
-        .layer(axum::extract::DefaultBodyLimit::max(
-            service.config.max_request_bytes,
-        ))
-        .layer(axum::middleware::from_fn(log::log_request))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            crate::error::panic_response,
-        ))
-        .with_state(service)
 }

@@ -135,6 +135,59 @@ async fn execute_job(
     job: &Job,
     aborted: tokio::sync::watch::Receiver<bool>,
 ) -> Result<JobResult, TapError> {
+    match job.kind {
+        crate::jobs::JobKind::Tap => execute_query(service, job, aborted).await,
+        crate::jobs::JobKind::Cutout => execute_cutout(service, job)
+            .await
+            .map_err(|e| TapError::Usage(e.0.to_string())),
+    }
+}
+
+/// A SODA job: the cutout written as the job's result. Its failures keep
+/// SODA's words (`NoOverlap: …`, `UsageError: …`) in the job's error.
+async fn execute_cutout(
+    service: &Arc<Service>,
+    job: &Job,
+) -> Result<JobResult, crate::error::SodaFailure> {
+    use datalink::SodaError;
+    let request = datalink::CutoutRequest::from_params(
+        job.parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
+    let dataset = service.dataset(&request.id).await?;
+    let image = service.image_file(&dataset)?;
+    let dir = service.job_dir(&job.id);
+    let butler = dataset.id.butler();
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| SodaError::Fault(format!("creating the job directory: {e}")))?;
+        let partial = dir.join(format!("{RESULT_FILE}.partial"));
+        let mut out = BufWriter::new(
+            std::fs::File::create(&partial)
+                .map_err(|e| SodaError::Fault(format!("writing the cutout: {e}")))?,
+        );
+        datalink::cut(&image, &request.stencil, &mut out).map_err(|e| match e {
+            datalink::CutoutError::NoOverlap => SodaError::NoOverlap(butler.clone()),
+            other => SodaError::Fault(format!("the image of {butler}: {other}")),
+        })?;
+        std::io::Write::flush(&mut out)
+            .map_err(|e| SodaError::Fault(format!("writing the cutout: {e}")))?;
+        std::fs::rename(&partial, dir.join(RESULT_FILE))
+            .map_err(|e| SodaError::Fault(format!("keeping the cutout: {e}")))
+    })
+    .await
+    .map_err(|_| SodaError::Fault("the cutout stopped".into()))??;
+    Ok(JobResult {
+        mime_type: "image/fits".into(),
+        rows: 0,
+        overflow: false,
+    })
+}
+
+async fn execute_query(
+    service: &Arc<Service>,
+    job: &Job,
+    aborted: tokio::sync::watch::Receiver<bool>,
+) -> Result<JobResult, TapError> {
     let params = job_params(service, job)?;
     let query = crate::tap::query_job(service, &params)?;
     let handle = service.cpu();

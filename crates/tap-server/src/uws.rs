@@ -14,7 +14,7 @@ use axum::Extension;
 
 use crate::auth::Caller;
 use crate::error::{error_votable, UwsError};
-use crate::jobs::{self, Job, JobFilter, Phase};
+use crate::jobs::{self, Job, JobFilter, JobKind, Phase};
 use crate::params::Params;
 use crate::xml::{escape, iso, parse_iso};
 use crate::{now_ms, runner, Service};
@@ -29,8 +29,16 @@ const CONTROL: [&str; 4] = ["PHASE", "ACTION", "EXECUTIONDURATION", "DESTRUCTION
 
 type Uws<T = Response> = Result<T, UwsError>;
 
-fn job_url(service: &Service, id: &str) -> String {
-    format!("{}/async/{id}", service.config.tap_url())
+/// The job list of a kind of job: `{base}/api/tap/async`, `{base}/api/cutout/async`.
+fn list_url(service: &Service, kind: JobKind) -> String {
+    match kind {
+        JobKind::Tap => format!("{}/async", service.config.tap_url()),
+        JobKind::Cutout => format!("{}/api/cutout/async", service.config.base_url),
+    }
+}
+
+fn job_url(service: &Service, kind: JobKind, id: &str) -> String {
+    format!("{}/{id}", list_url(service, kind))
 }
 
 fn see_other(location: String) -> Response {
@@ -67,7 +75,16 @@ impl FromRequestParts<Arc<Service>> for CallerJob {
             .get::<Caller>()
             .cloned()
             .unwrap_or_default();
+        let kind = parts
+            .extensions
+            .get::<JobKind>()
+            .copied()
+            .unwrap_or_default();
         let job = caller_job(service, &caller, &id)?;
+        // A job is reachable only under its own service's list.
+        if job.kind != kind {
+            return Err(UwsError::NoSuchJob(id));
+        }
         Ok(CallerJob {
             service: service.clone(),
             job,
@@ -98,6 +115,7 @@ async fn read_params(service: &Service, request: Request) -> Uws<Params> {
 pub async fn create(
     State(service): State<Arc<Service>>,
     Extension(caller): Extension<Caller>,
+    Extension(kind): Extension<JobKind>,
     request: Request,
 ) -> Uws {
     let params = read_params(&service, request).await?;
@@ -123,6 +141,7 @@ pub async fn create(
     let max_duration = service.config.query_timeout.as_secs();
     let mut job = Job {
         id: id.clone(),
+        kind,
         run_id: params.get("RUNID").map(String::from),
         owner: caller.owner.clone(),
         phase: Phase::Pending,
@@ -158,7 +177,7 @@ pub async fn create(
     if run {
         runner::spawn(&service, id.clone());
     }
-    Ok(see_other(job_url(&service, &id)))
+    Ok(see_other(job_url(&service, kind, &id)))
 }
 
 fn parse_duration(text: &str, cap: u64) -> Uws<u64> {
@@ -189,10 +208,14 @@ fn parse_destruction(service: &Service, job: &Job, text: &str) -> Uws<i64> {
 pub async fn list(
     State(service): State<Arc<Service>>,
     Extension(caller): Extension<Caller>,
+    Extension(kind): Extension<JobKind>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Uws {
     let params = Params::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let mut filter = JobFilter::default();
+    let mut filter = JobFilter {
+        kind,
+        ..JobFilter::default()
+    };
     for p in params.all("PHASE") {
         filter.phases.push(
             Phase::from_name(p.trim())
@@ -223,7 +246,7 @@ pub async fn list(
         doc.push_str(&format!(
             " <uws:jobref id=\"{id}\" xlink:href=\"{href}\">\n  <uws:phase>{phase}</uws:phase>\n",
             id = job.id,
-            href = escape(&job_url(&service, &job.id)),
+            href = escape(&job_url(&service, job.kind, &job.id)),
             phase = job.phase.name()
         ));
         if let Some(run_id) = &job.run_id {
@@ -299,7 +322,7 @@ fn results_element(service: &Service, job: &Job) -> String {
     if let (Phase::Completed, Some(result)) = (job.phase, &job.result) {
         out.push_str(&format!(
             "  <uws:result id=\"result\" xlink:type=\"simple\" xlink:href=\"{}/results/result\" mime-type=\"{}\"/>\n",
-            escape(&job_url(service, &job.id)),
+            escape(&job_url(service, job.kind, &job.id)),
             escape(&result.mime_type),
         ));
     }
@@ -377,7 +400,7 @@ pub async fn post_job(CallerJob { service, job }: CallerJob, request: Request) -
             return Err(UwsError::Usage(format!("ACTION={action}: only DELETE")));
         }
         runner::destroy(&service, &job.id)?;
-        return Ok(see_other(format!("{}/async", service.config.tap_url())));
+        return Ok(see_other(list_url(&service, job.kind)));
     }
     let mut understood = false;
     if let Some(phase) = params.get("PHASE") {
@@ -397,13 +420,13 @@ pub async fn post_job(CallerJob { service, job }: CallerJob, request: Request) -
             "POST to a job takes ACTION=DELETE, PHASE, EXECUTIONDURATION or DESTRUCTION".into(),
         ));
     }
-    Ok(see_other(job_url(&service, &job.id)))
+    Ok(see_other(job_url(&service, job.kind, &job.id)))
 }
 
 /// `DELETE /async/{job}`: 303 to the job list; the job is gone after.
 pub async fn delete(CallerJob { service, job }: CallerJob) -> Uws {
     runner::destroy(&service, &job.id)?;
-    Ok(see_other(format!("{}/async", service.config.tap_url())))
+    Ok(see_other(list_url(&service, job.kind)))
 }
 
 /// A POST that sets one job parameter (`name=value`, as `form` describes it)
@@ -419,7 +442,7 @@ async fn post_one(
         .get(name)
         .ok_or_else(|| UwsError::Usage(format!("this POST needs {name}={form}")))?;
     change(&service, &job, value)?;
-    Ok(see_other(job_url(&service, &job.id)))
+    Ok(see_other(job_url(&service, job.kind, &job.id)))
 }
 
 /// `GET /async/{job}/phase`.
@@ -542,14 +565,16 @@ pub async fn owner(CallerJob { job, .. }: CallerJob) -> Uws {
     Ok(text(job.owner.unwrap_or_default()))
 }
 
-/// `GET /async/{job}/error`: the error VOTable of a job in ERROR.
+/// `GET /async/{job}/error`: the error of a job in ERROR, in its service's
+/// form (a DALI error VOTable for TAP, SODA's text/plain for cutouts).
 pub async fn error(CallerJob { job, .. }: CallerJob) -> Uws {
-    match (job.phase, &job.error) {
-        (Phase::Error, Some(message)) => Ok((
+    match (job.phase, &job.error, job.kind) {
+        (Phase::Error, Some(message), JobKind::Tap) => Ok((
             [(header::CONTENT_TYPE, votable::MIME_TYPE)],
             error_votable(message),
         )
             .into_response()),
+        (Phase::Error, Some(message), JobKind::Cutout) => Ok(text(format!("{message}\n"))),
         _ => Err(UwsError::NoSuchJob(format!(
             "{}/error: the job has no error",
             job.id
@@ -582,7 +607,7 @@ pub async fn set_parameters(CallerJob { service, job }: CallerJob, request: Requ
         }
         true
     })?;
-    Ok(see_other(job_url(&service, &job.id)))
+    Ok(see_other(job_url(&service, job.kind, &job.id)))
 }
 
 /// `GET /async/{job}/results`.

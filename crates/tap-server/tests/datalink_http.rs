@@ -88,7 +88,9 @@ fn links_keep_the_order_and_fault_per_id() {
     // Several descriptors, one per dataset, the first cutout-sync.
     assert!(r.body.contains("ID=\"cutout-sync\""));
     assert!(r.body.contains("ID=\"cutout-sync-2\""));
+    assert!(r.body.contains("ID=\"cutout-async\""));
     assert!(r.body.contains("ivo://ivoa.net/std/SODA#sync-1.0"));
+    assert!(r.body.contains("ivo://ivoa.net/std/SODA#async-1.0"));
     // GET works too; no ID is a DALI error.
     let g = get(&format!("{links}?ID={}", enc(&good)));
     assert_eq!(g.status, 200);
@@ -262,4 +264,60 @@ fn sia_errors_and_capabilities() {
     assert!(r.body.contains("OVERFLOW"), "more than 3 images there");
     // Its rows link to this service.
     assert!(r.body.contains("ID=\"datalink\""));
+}
+
+#[test]
+fn async_cutouts_run_as_uws_jobs() {
+    let data = common::scratch("datalink-http-async");
+    let server = TestServer::start(&data, |_| {});
+    let list = format!("{}/api/cutout/async", server.base);
+    let id = format!("butler://dp02/{SEED}");
+    let created = post(
+        &list,
+        &[
+            ("ID", &id),
+            ("CIRCLE", "55.7467 -32.2862 0.02"),
+            ("PHASE", "RUN"),
+        ],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    let job = created.location.unwrap();
+    assert!(job.starts_with(&format!("{list}/")), "{job}");
+    let done = get(&format!("{job}?WAIT=30"));
+    assert!(done.body.contains("COMPLETED"), "{}", done.body);
+    let result = common::agent()
+        .get(&format!("{job}/results/result"))
+        .call()
+        .unwrap();
+    assert_eq!(result.headers()["content-type"], "image/fits");
+    let bytes = result.into_body().read_to_vec().unwrap();
+    assert!(bytes.starts_with(b"SIMPLE  ="));
+    // The job is a SODA job: not under TAP's list, and TAP's not under SODA's.
+    let tap_list = get(&format!("{}/api/tap/async", server.base));
+    assert!(!tap_list.body.contains(job.rsplit('/').next().unwrap()));
+    let jobs = get(&list);
+    assert!(jobs.body.contains(job.rsplit('/').next().unwrap()));
+    let under_tap = get(&format!(
+        "{}/api/tap/async/{}",
+        server.base,
+        job.rsplit('/').next().unwrap()
+    ));
+    assert_eq!(under_tap.status, 404);
+    // No overlap: an ERROR job saying so, in SODA's words.
+    let outside = post(
+        &list,
+        &[("ID", &id), ("CIRCLE", "120 40 0.1"), ("PHASE", "RUN")],
+    );
+    let job = outside.location.unwrap();
+    let done = get(&format!("{job}?WAIT=30"));
+    assert!(done.body.contains("ERROR"), "{}", done.body);
+    let error = get(&format!("{job}/error"));
+    assert!(error.body.starts_with("NoOverlap: "), "{}", error.body);
+    assert!(error.content_type.starts_with("text/plain"));
+    let bad = post(&list, &[("ID", &id), ("CIRCLE", "1 2"), ("PHASE", "RUN")]);
+    let job = bad.location.unwrap();
+    get(&format!("{job}?WAIT=30"));
+    assert!(get(&format!("{job}/error"))
+        .body
+        .starts_with("UsageError: "));
 }

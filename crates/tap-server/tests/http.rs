@@ -324,11 +324,12 @@ fn jobs_and_results_survive_a_restart_and_interrupted_jobs_resume() {
     // A job the stop interrupted, as the store holds it after a crash.
     let id = tap_server::jobs::new_id();
     {
-        use tap_server::jobs::{Job, JobStore, Phase, SqliteJobStore};
+        use tap_server::jobs::{Job, JobKind, JobStore, Phase, SqliteJobStore};
         let store = SqliteJobStore::open(&data.join("jobs.sqlite")).unwrap();
         store
             .insert(&Job {
                 id: id.clone(),
+                kind: JobKind::Tap,
                 run_id: None,
                 owner: None,
                 phase: Phase::Executing,
