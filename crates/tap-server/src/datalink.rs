@@ -8,10 +8,9 @@ use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use datalink::{InputParam, Link, ServiceDescriptor, LINKS_CONTENT_TYPE};
+use datalink::LINKS_CONTENT_TYPE;
 
 use crate::error::{SodaFailure, TapError};
-use crate::images::{Dataset, DatasetError};
 use crate::params::Params;
 use crate::Service;
 
@@ -52,36 +51,7 @@ async fn links_response(service: &Service, request: Request) -> Result<Response,
             ids.len()
         )));
     }
-    let mut links = Vec::new();
-    let mut descriptors = Vec::new();
-    for id in ids {
-        match service.dataset(id).await {
-            Ok(dataset) => {
-                // One pair of descriptors per dataset: the first's are
-                // `cutout-sync` and `cutout-async`, as clients look them up.
-                let n = descriptors.len() / 2 + 1;
-                let suffix = if n == 1 {
-                    String::new()
-                } else {
-                    format!("-{n}")
-                };
-                let (sync_id, async_id) = (
-                    format!("cutout-sync{suffix}"),
-                    format!("cutout-async{suffix}"),
-                );
-                links.extend(dataset_links(service, id, &dataset, &sync_id, &async_id).await);
-                descriptors.push(cutout_descriptor(service, &dataset, sync_id, false));
-                descriptors.push(cutout_descriptor(service, &dataset, async_id, true));
-            }
-            Err(e) => links.push(Link {
-                id: id.to_string(),
-                error_message: Some(fault(&e)),
-                semantics: "#this".into(),
-                ..Link::default()
-            }),
-        }
-    }
-    let document = datalink::links_document(&links, &descriptors);
+    let document = service.datasets.links_document(&ids).await;
     Ok((
         StatusCode::OK,
         [(header::CONTENT_TYPE, LINKS_CONTENT_TYPE)],
@@ -90,158 +60,14 @@ async fn links_response(service: &Service, request: Request) -> Result<Response,
         .into_response())
 }
 
-/// A failed ID's error_message, in DataLink's fault words.
-fn fault(e: &DatasetError) -> String {
-    match e {
-        DatasetError::Id(datalink::IdError::Malformed(m)) => format!("UsageFault: {m}"),
-        DatasetError::Id(datalink::IdError::NotFound(id)) => {
-            format!("NotFoundFault: no dataset has the ID {id}")
-        }
-        DatasetError::Failed(m) => format!("Error: {m}"),
-    }
-}
-
-/// The links of one dataset: the file, the cutout service, and for a coadd
-/// the visit images that went into it.
-async fn dataset_links(
-    service: &Service,
-    id: &str,
-    dataset: &Dataset,
-    sync_id: &str,
-    async_id: &str,
-) -> Vec<Link> {
-    let base = &service.config.base_url;
-    let mut links = vec![
-        Link {
-            id: id.to_string(),
-            access_url: Some(format!("{base}/api/datalink/files/{}", dataset.id.uuid)),
-            semantics: "#this".into(),
-            description: Some(format!("the {} image (FITS)", dataset.subtype)),
-            content_type: Some("image/fits".into()),
-            content_length: service.image_size(dataset),
-            ..Link::default()
-        },
-        Link {
-            id: id.to_string(),
-            access_url: Some(format!("{base}/api/datalink/preview/{}", dataset.id.uuid)),
-            semantics: "#preview".into(),
-            description: Some("a preview of the image (PNG, asinh stretch)".into()),
-            content_type: Some("image/png".into()),
-            ..Link::default()
-        },
-        Link {
-            id: id.to_string(),
-            service_def: Some(sync_id.to_string()),
-            semantics: "#cutout".into(),
-            description: Some("a cutout of the image around a sky region (SODA, sync)".into()),
-            content_type: Some("image/fits".into()),
-            ..Link::default()
-        },
-        Link {
-            id: id.to_string(),
-            service_def: Some(async_id.to_string()),
-            semantics: "#cutout".into(),
-            description: Some("a cutout of the image around a sky region (SODA, async UWS)".into()),
-            content_type: Some("image/fits".into()),
-            ..Link::default()
-        },
-    ];
-    if dataset.is_coadd() {
-        match service.progenitors(dataset).await {
-            Ok(visits) => {
-                for did in visits {
-                    let visit = datalink::DatasetId::parse(&did);
-                    let Ok(visit) = visit else { continue };
-                    links.push(Link {
-                        id: id.to_string(),
-                        access_url: Some(links_url(base, &visit.butler())),
-                        semantics: "#progenitor".into(),
-                        description: Some("a visit image that went into this coadd".into()),
-                        content_type: Some(LINKS_CONTENT_TYPE.into()),
-                        ..Link::default()
-                    });
-                }
-            }
-            Err(e) => links.push(Link {
-                id: id.to_string(),
-                error_message: Some(fault(&e)),
-                semantics: "#progenitor".into(),
-                ..Link::default()
-            }),
-        }
-    }
-    links
-}
-
-/// The links URL of a dataset ID on this service.
-pub fn links_url(base: &str, id: &str) -> String {
-    let encoded: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
-    format!("{base}/api/datalink/links?ID={encoded}")
-}
-
-/// A SODA descriptor (sync or async) for one dataset: its ID fixed, the
-/// footprint as the range of CIRCLE and POLYGON.
-fn cutout_descriptor(
-    service: &Service,
-    dataset: &Dataset,
-    id: String,
-    asynchronous: bool,
-) -> ServiceDescriptor {
-    let (ra, dec, fov) = dataset.position;
-    let footprint = dataset
-        .region
-        .as_deref()
-        .and_then(|r| r.strip_prefix("POLYGON ICRS "))
-        .map(str::to_string);
-    let param =
-        |name: &str, datatype: &str, arraysize: Option<&str>, xtype: Option<&str>| InputParam {
-            name: name.into(),
-            datatype: datatype.into(),
-            arraysize: arraysize.map(str::to_string),
-            xtype: xtype.map(str::to_string),
-            unit: xtype.map(|_| "deg".to_string()),
-            ucd: None,
-            value: String::new(),
-            reference: None,
-            max: None,
-            description: String::new(),
-        };
-    let mut id_param = param("ID", "char", Some("*"), None);
-    id_param.ucd = Some("meta.id;meta.dataset".into());
-    id_param.value = dataset.id.butler();
-    id_param.description = "the dataset to cut".into();
-    let mut circle = param("CIRCLE", "double", Some("3"), Some("circle"));
-    circle.ucd = Some("obs.field".into());
-    circle.max = Some(format!("{ra} {dec} {}", fov / 2.0));
-    circle.description = "the cutout's circle: ra dec radius (degrees, ICRS)".into();
-    let mut polygon = param("POLYGON", "double", Some("*"), Some("polygon"));
-    polygon.ucd = Some("obs.field".into());
-    polygon.max = footprint;
-    polygon.description = "the cutout's polygon: ra1 dec1 ra2 dec2 … (degrees, ICRS)".into();
-    let mut pos = param("POS", "char", Some("*"), None);
-    pos.ucd = Some("obs.field".into());
-    pos.description = "CIRCLE ra dec r, RANGE ra1 ra2 dec1 dec2 or POLYGON ra1 dec1 …".into();
-    let (standard, path) = if asynchronous {
-        ("ivo://ivoa.net/std/SODA#async-1.0", "async")
-    } else {
-        ("ivo://ivoa.net/std/SODA#sync-1.0", "sync")
-    };
-    ServiceDescriptor {
-        id,
-        standard_id: standard.into(),
-        access_url: format!("{}/api/cutout/{path}", service.config.base_url),
-        params: vec![id_param, circle, polygon, pos],
-    }
-}
-
 /// `GET /api/datalink/files/{uuid}`: a dataset's FITS file.
 pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
     let id = format!("butler://dp02/{uuid}");
-    let dataset = match service.dataset(&id).await {
+    let dataset = match service.datasets.dataset(&id).await {
         Ok(d) => d,
         Err(e) => return SodaFailure::from(e).into_response(),
     };
-    let path = match service.image_file(&dataset) {
+    let path = match service.datasets.image_file(&dataset) {
         Ok(p) => p,
         Err(e) => return SodaFailure::from(e).into_response(),
     };
@@ -274,11 +100,11 @@ pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>)
 /// on first use and kept beside the jobs.
 pub async fn preview(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
     let id = format!("butler://dp02/{uuid}");
-    let dataset = match service.dataset(&id).await {
+    let dataset = match service.datasets.dataset(&id).await {
         Ok(d) => d,
         Err(e) => return SodaFailure::from(e).into_response(),
     };
-    let image = match service.image_file(&dataset) {
+    let image = match service.datasets.image_file(&dataset) {
         Ok(p) => p,
         Err(e) => return SodaFailure::from(e).into_response(),
     };

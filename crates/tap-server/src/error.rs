@@ -163,15 +163,15 @@ impl From<datalink::SodaError> for SodaFailure {
     }
 }
 
-impl From<crate::images::DatasetError> for SodaFailure {
-    fn from(e: crate::images::DatasetError) -> Self {
+impl From<crate::datasets::DatasetError> for SodaFailure {
+    fn from(e: crate::datasets::DatasetError) -> Self {
         use datalink::{IdError, SodaError};
         SodaFailure(match e {
-            crate::images::DatasetError::Id(IdError::Malformed(m)) => SodaError::Usage(m),
-            crate::images::DatasetError::Id(IdError::NotFound(id)) => {
+            crate::datasets::DatasetError::Id(IdError::Malformed(m)) => SodaError::Usage(m),
+            crate::datasets::DatasetError::Id(IdError::NotFound(id)) => {
                 SodaError::NotFound(format!("no dataset has the ID {id}"))
             }
-            crate::images::DatasetError::Failed(m) => SodaError::Fault(m),
+            crate::datasets::DatasetError::Failed(m) => SodaError::Fault(m),
         })
     }
 }

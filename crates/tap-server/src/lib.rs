@@ -25,9 +25,9 @@
 pub mod auth;
 mod config;
 mod datalink;
+pub mod datasets;
 pub mod error;
 mod execute;
-pub mod images;
 pub mod jobs;
 mod links;
 mod log;
@@ -75,8 +75,8 @@ pub struct Service {
     transitions: Mutex<()>,
     /// A switch no one ever turns: sync queries end with their client.
     never: tokio::sync::watch::Sender<bool>,
-    /// Where dataset files are.
-    images: images::ImageSource,
+    /// The datasets behind ObsCore's rows: files, links.
+    datasets: datasets::Datasets,
 }
 
 /// A service that could not start.
@@ -131,11 +131,11 @@ impl Service {
                         dir.display()
                     )));
                 }
-                images::ImageSource::Store(
+                datasets::ImageSource::Store(
                     ::datalink::ImageStore::new(dir, layout).map_err(ServiceError::Images)?,
                 )
             }
-            None => images::ImageSource::Synthetic(
+            None => datasets::ImageSource::Synthetic(
                 ::datalink::ImageStore::new(
                     config.data_dir.join("images"),
                     ::datalink::ImageStore::DEFAULT_LAYOUT,
@@ -143,9 +143,16 @@ impl Service {
                 .map_err(ServiceError::Images)?,
             ),
         };
-        Ok(Arc::new(Service {
+        let engine = Arc::new(engine);
+        let datasets = datasets::Datasets::new(
+            engine.clone(),
             images,
-            engine: Arc::new(engine),
+            &config.base_url,
+            Some(cpu.handle().clone()),
+        );
+        Ok(Arc::new(Service {
+            datasets,
+            engine,
             cpu: Some(cpu),
             limiter: Limiter::new(config.max_concurrent, config.max_queued),
             config,

@@ -153,8 +153,8 @@ async fn execute_cutout(
     let request = datalink::CutoutRequest::from_params(
         job.parameters.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     )?;
-    let dataset = service.dataset(&request.id).await?;
-    let image = service.image_file(&dataset)?;
+    let dataset = service.datasets.dataset(&request.id).await?;
+    let image = service.datasets.image_file(&dataset)?;
     let dir = service.job_dir(&job.id);
     let butler = dataset.id.butler();
     tokio::task::spawn_blocking(move || {

@@ -26,8 +26,8 @@ async fn cutout(service: &Arc<Service>, request: Request) -> Result<Response, So
         .map_err(|e| SodaFailure(SodaError::Usage(e.to_string())))?;
     let request =
         CutoutRequest::from_params(params.pairs().iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let dataset = service.dataset(&request.id).await?;
-    let path = service.image_file(&dataset)?;
+    let dataset = service.datasets.dataset(&request.id).await?;
+    let path = service.datasets.image_file(&dataset)?;
     let butler = dataset.id.butler();
     // Cutting reads and writes files: off the request threads.
     let bytes = tokio::task::spawn_blocking(move || {
