@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 mod commands;
 
-use commands::{generate, ingest, query, serve, shell, snapshot};
+use commands::{generate, images, ingest, query, serve, shell, snapshot};
 
 // Query execution allocates and frees many page-sized buffers (Parquet pages,
 // batches); mimalloc reuses them instead of returning them to the OS and
@@ -53,6 +53,89 @@ enum Command {
     Serve(ServeArgs),
     /// An interactive ADQL prompt (also plain `adql` on a terminal).
     Shell(ShellArgs),
+    /// Print the DataLink document of datasets (IDs or publisher DIDs); no server needed.
+    Datalink(DatalinkArgs),
+    /// Cut a sky region out of a dataset's image into a FITS file (SODA); no server needed.
+    Cutout(CutoutArgs),
+    /// Find images by SIA v2 parameters (POS=…, BAND=…, CALIB=… …), printed as `query` prints.
+    Sia(SiaArgs),
+}
+
+/// `--images DIR` and `--image-layout`: where dataset files are.
+#[derive(Args)]
+struct ImagesArgs {
+    /// The image store: a directory of the datasets' FITS files (default:
+    /// synthetic demo images, made on first use in the cache).
+    #[arg(long)]
+    images: Option<PathBuf>,
+    /// Where a dataset's file is in the store: `{uuid}` is its UUID, `{uuid2}`
+    /// the UUID's first two digits.
+    #[arg(long, default_value = "{uuid}.fits")]
+    image_layout: String,
+}
+
+/// `adql datalink [--images DIR] [--base-url URL] ID…`.
+#[derive(Args)]
+struct DatalinkArgs {
+    /// The tables (ivoa.ObsCore's rows give the datasets).
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    /// Where the dataset files are.
+    #[command(flatten)]
+    images: ImagesArgs,
+    /// The server the links point at.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base_url: String,
+    /// Dataset IDs (`butler://dp02/UUID`) or publisher DIDs.
+    #[arg(required = true)]
+    ids: Vec<String>,
+}
+
+/// `adql cutout --id ID (--circle "ra dec r" | --polygon "…" | --pos "…") -o out.fits`.
+#[derive(Args)]
+struct CutoutArgs {
+    /// The tables (ivoa.ObsCore's rows give the datasets).
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    /// Where the dataset files are.
+    #[command(flatten)]
+    images: ImagesArgs,
+    /// The dataset ID (`butler://dp02/UUID`) or publisher DID.
+    #[arg(long)]
+    id: String,
+    /// "ra dec radius" in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    circle: Option<String>,
+    /// "ra1 dec1 ra2 dec2 ra3 dec3 …" in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    polygon: Option<String>,
+    /// SODA POS: "CIRCLE ra dec r", "RANGE ra1 ra2 dec1 dec2" or "POLYGON …".
+    #[arg(long, allow_hyphen_values = true)]
+    pos: Option<String>,
+    /// The FITS file to write.
+    #[arg(long, short = 'o')]
+    output: PathBuf,
+}
+
+/// `adql sia [--format F] [--maxrec N] [-o FILE] NAME=VALUE…`.
+#[derive(Args)]
+struct SiaArgs {
+    /// The tables (the search runs over ivoa.ObsCore).
+    #[command(flatten)]
+    catalogue: CatalogueArgs,
+    /// Output format, as for `adql query`.
+    #[arg(long)]
+    format: Option<String>,
+    /// Stop after N rows (overrides a MAXREC parameter).
+    #[arg(long)]
+    maxrec: Option<u64>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// SIA v2 parameters: POS="CIRCLE ra dec r", BAND="lo hi", TIME, POL, FOV,
+    /// SPATRES, EXPTIME, ID, COLLECTION, FACILITY, INSTRUMENT, DPTYPE, CALIB,
+    /// TARGET, FORMAT, MAXREC (repeated names are OR'ed).
+    params: Vec<String>,
 }
 
 /// `adql shell [--snapshot DIR] [--table …] [--format F] [--maxrec N] [--history FILE]`.
@@ -125,14 +208,10 @@ struct ServeArgs {
     /// Log lines as `text` or `json`.
     #[arg(long, default_value = "text")]
     log_format: String,
-    /// The image store: a directory of the datasets' FITS files (default:
-    /// synthetic images made on first use under the data directory).
-    #[arg(long)]
-    images: Option<PathBuf>,
-    /// Where a dataset's file is in the image store: `{uuid}` is its UUID,
-    /// `{uuid2}` the UUID's first two digits.
-    #[arg(long, default_value = "{uuid}.fits")]
-    image_layout: String,
+    /// Where the dataset files are (default: synthetic images made on first
+    /// use under the data directory).
+    #[command(flatten)]
+    images: ImagesArgs,
     /// Keep the snapshot's `access_url` values instead of pointing them at
     /// this server's DataLink service.
     #[arg(long)]
@@ -384,6 +463,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => return serve::serve(args),
         Command::Shell(args) => return shell::run(args),
+        Command::Datalink(args) => return images::datalink(args),
+        Command::Cutout(args) => return images::cutout(args),
+        Command::Sia(args) => return images::sia(args),
     };
     let (text, origin) = args.read()?;
     let options = args.language.options()?;

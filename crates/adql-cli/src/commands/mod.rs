@@ -1,6 +1,7 @@
 //! One module per subcommand; `main.rs` parses the arguments and dispatches.
 
 pub(crate) mod generate;
+pub(crate) mod images;
 pub(crate) mod ingest;
 pub(crate) mod query;
 pub(crate) mod serve;

@@ -64,8 +64,9 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         config.retention = Duration::from_secs(args.retention.max(60));
         config.images = args
             .images
+            .images
             .clone()
-            .map(|dir| (dir, args.image_layout.clone()));
+            .map(|dir| (dir, args.images.image_layout.clone()));
         config.rewrite_access_url = !args.keep_access_url;
         let service = Service::new(engine, config)?;
         service.start_background();
@@ -76,7 +77,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
                 obscore::demo::demo_dir().display()
             ),
         };
-        let images = match &args.images {
+        let images = match &args.images.images {
             Some(dir) => format!("images from {}", dir.display()),
             None => "synthetic demo images".to_string(),
         };

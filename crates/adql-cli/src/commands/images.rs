@@ -1,0 +1,190 @@
+//! `adql datalink`, `adql cutout`, `adql sia`: the image services without a
+//! server, over the same catalogue and image store as `adql serve`.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use adql_engine::EngineError;
+use anyhow::{Context, Result};
+use datalink::{CutoutError, CutoutRequest, ImageStore, SodaError};
+use tap_server::datasets::{DatasetError, Datasets, ImageSource};
+
+use crate::{CutoutArgs, DatalinkArgs, ImagesArgs, SiaArgs};
+
+impl ImagesArgs {
+    /// `--images DIR` with its layout, or the demo's synthetic images in the cache.
+    fn source(&self) -> Result<ImageSource> {
+        Ok(match &self.images {
+            Some(dir) => {
+                anyhow::ensure!(
+                    dir.is_dir(),
+                    "--images {} is not a directory",
+                    dir.display()
+                );
+                ImageSource::Store(
+                    ImageStore::new(dir, &self.image_layout).map_err(anyhow::Error::msg)?,
+                )
+            }
+            None => ImageSource::Synthetic(
+                ImageStore::new(
+                    obscore::demo::cache_dir().join("images"),
+                    ImageStore::DEFAULT_LAYOUT,
+                )
+                .map_err(anyhow::Error::msg)?,
+            ),
+        })
+    }
+}
+
+/// SODA's words for a dataset that cannot be had.
+fn soda_error(e: DatasetError) -> SodaError {
+    match e {
+        DatasetError::Id(datalink::IdError::Malformed(m)) => SodaError::Usage(m),
+        DatasetError::Id(datalink::IdError::NotFound(id)) => {
+            SodaError::NotFound(format!("no dataset has the ID {id}"))
+        }
+        DatasetError::Failed(m) => SodaError::Fault(m),
+    }
+}
+
+pub(crate) fn datalink(args: &DatalinkArgs) -> Result<ExitCode> {
+    let source = args.images.source()?;
+    crate::commands::query::runtime()?.block_on(async {
+        let engine = args.catalogue.engine(&Default::default()).await?;
+        let datasets = Datasets::new(Arc::new(engine), source, &args.base_url, None);
+        let ids: Vec<&str> = args.ids.iter().map(String::as_str).collect();
+        let document = datasets.links_document(&ids).await;
+        std::io::stdout().write_all(document.as_bytes())?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub(crate) fn cutout(args: &CutoutArgs) -> Result<ExitCode> {
+    let source = args.images.source()?;
+    let mut params = vec![("ID", args.id.as_str())];
+    for (name, value) in [
+        ("CIRCLE", &args.circle),
+        ("POLYGON", &args.polygon),
+        ("POS", &args.pos),
+    ] {
+        if let Some(v) = value {
+            params.push((name, v.as_str()));
+        }
+    }
+    let request = match CutoutRequest::from_params(params) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("adql: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    crate::commands::query::runtime()?.block_on(async {
+        let engine = args.catalogue.engine(&Default::default()).await?;
+        let datasets = Datasets::new(Arc::new(engine), source, "http://127.0.0.1:8080", None);
+        let outcome = async {
+            let dataset = datasets.dataset(&request.id).await.map_err(soda_error)?;
+            let image = datasets.image_file(&dataset).map_err(soda_error)?;
+            let butler = dataset.id.butler();
+            // Written beside the destination, then renamed: never half a file.
+            let partial = args.output.with_extension("fits.partial");
+            let mut out =
+                std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|e| {
+                    SodaError::Fault(format!("cannot write {}: {e}", partial.display()))
+                })?);
+            let made = datalink::cut(&image, &request.stencil, &mut out).map_err(|e| match e {
+                CutoutError::NoOverlap => SodaError::NoOverlap(butler.clone()),
+                other => SodaError::Fault(format!("the image of {butler}: {other}")),
+            });
+            let made = made.and_then(|m| {
+                out.flush()
+                    .map_err(|e| SodaError::Fault(format!("cannot write the cutout: {e}")))?;
+                Ok(m)
+            });
+            drop(out);
+            match made {
+                Ok(m) => {
+                    std::fs::rename(&partial, &args.output).map_err(|e| {
+                        SodaError::Fault(format!("cannot write {}: {e}", args.output.display()))
+                    })?;
+                    Ok((m, butler))
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    Err(e)
+                }
+            }
+        }
+        .await;
+        match outcome {
+            Ok((made, butler)) => {
+                let (w, h) = made.pixel_box.size();
+                eprintln!(
+                    "adql: {} ← {butler}: {w}×{h} pixels from x {}, y {} of {} HDUs, {} bytes",
+                    args.output.display(),
+                    made.pixel_box.x0,
+                    made.pixel_box.y0,
+                    made.hdus,
+                    made.bytes
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("adql: {e}");
+                Ok(ExitCode::from(1))
+            }
+        }
+    })
+}
+
+pub(crate) fn sia(args: &SiaArgs) -> Result<ExitCode> {
+    let pairs = args
+        .params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .with_context(|| format!("SIA parameters are NAME=VALUE, got `{p}`"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let query = match datalink::sia::query(pairs) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("adql: UsageError: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    eprintln!("adql: as ADQL: {}", query.adql);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let format = crate::commands::query::format(args.format.as_deref(), to_terminal)?;
+    crate::commands::query::runtime()?.block_on(async {
+        let engine = args.catalogue.engine(&Default::default()).await?;
+        let result = match engine.query(&query.adql).await {
+            Ok(r) => r,
+            Err(EngineError::Query(d)) => {
+                eprint!("{}", adql_syntax::render_all(&d, &query.adql, "<sia>"));
+                return Ok(ExitCode::from(1));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let out: Box<dyn Write + Send> = match &args.output {
+            Some(path) => Box::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            ),
+            None => Box::new(std::io::stdout()),
+        };
+        let maxrec = args.maxrec.or(query.maxrec);
+        let (rows, overflow) = crate::commands::query::write(
+            result,
+            format,
+            std::io::BufWriter::new(out),
+            maxrec,
+            None,
+        )
+        .await?;
+        if overflow {
+            eprintln!("adql: more images than {rows}; stopped at MAXREC {rows}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
