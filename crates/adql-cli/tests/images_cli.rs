@@ -37,7 +37,7 @@ fn datalink_cutout_and_sia_without_a_server() {
     assert_eq!(cut.status.code(), Some(0), "{said}");
     assert!(said.contains("of 4 HDUs"), "{said}");
     let bytes = std::fs::read(&out).unwrap();
-    assert!(bytes.starts_with(b"SIMPLE  =") && bytes.len() % 2880 == 0);
+    assert!(bytes.starts_with(b"SIMPLE  =") && bytes.len().is_multiple_of(2880));
     if let Ok(v) = std::process::Command::new("fitsverify").arg(&out).output() {
         let report = String::from_utf8_lossy(&v.stdout);
         assert!(report.contains("0 warning(s) and 0 error(s)"), "{report}");

@@ -65,7 +65,8 @@ pub struct InputParam {
 /// The MIME type of a links document.
 pub const LINKS_CONTENT_TYPE: &str = "application/x-votable+xml;content=datalink";
 
-/// XML-escapes text for an attribute or element.
+/// `text` escaped for XML content and attribute values; characters XML 1.0
+/// forbids become U+FFFD.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -75,8 +76,9 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
             // XML 1.0 cannot carry other control characters at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

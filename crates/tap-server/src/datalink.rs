@@ -60,16 +60,22 @@ async fn links_response(service: &Service, request: Request) -> Result<Response,
         .into_response())
 }
 
+/// The dataset `id` and its image file.
+async fn dataset_image(
+    service: &Service,
+    id: &str,
+) -> Result<(crate::datasets::Dataset, std::path::PathBuf), SodaFailure> {
+    let dataset = service.datasets.dataset(id).await?;
+    let path = service.datasets.image_file(&dataset)?;
+    Ok((dataset, path))
+}
+
 /// `GET /api/datalink/files/{uuid}`: a dataset's FITS file.
 pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
     let id = format!("butler://dp02/{uuid}");
-    let dataset = match service.datasets.dataset(&id).await {
-        Ok(d) => d,
-        Err(e) => return SodaFailure::from(e).into_response(),
-    };
-    let path = match service.datasets.image_file(&dataset) {
-        Ok(p) => p,
-        Err(e) => return SodaFailure::from(e).into_response(),
+    let (dataset, path) = match dataset_image(&service, &id).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
     };
     match tokio::fs::File::open(&path).await {
         Ok(f) => {
@@ -100,13 +106,9 @@ pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>)
 /// on first use and kept beside the jobs.
 pub async fn preview(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
     let id = format!("butler://dp02/{uuid}");
-    let dataset = match service.datasets.dataset(&id).await {
-        Ok(d) => d,
-        Err(e) => return SodaFailure::from(e).into_response(),
-    };
-    let image = match service.datasets.image_file(&dataset) {
-        Ok(p) => p,
-        Err(e) => return SodaFailure::from(e).into_response(),
+    let (dataset, image) = match dataset_image(&service, &id).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
     };
     let dir = service.config.data_dir.join("previews");
     let path = dir.join(format!("{}.png", dataset.id.uuid));

@@ -1,23 +1,8 @@
 //! Small helpers for the XML documents the service writes by hand (UWS, VOSI).
 
-/// `text` escaped for XML content and attribute values; characters XML 1.0
-/// forbids become U+FFFD.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// `text` escaped for XML content and attribute values (one escaping for
+/// every document the service writes by hand, links documents included).
+pub use datalink::links::escape;
 
 /// An instant (ms since the epoch) in ISO 8601, UTC, as UWS and DALI write them.
 pub fn iso(ms: i64) -> String {

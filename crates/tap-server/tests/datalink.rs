@@ -4,23 +4,10 @@
 
 mod common;
 
-use std::process::Command;
-
 use serde_json::Value;
 
 fn run_client(base: &str) -> Value {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/datalink_client.py");
-    let output = Command::new(common::python())
-        .arg(script)
-        .arg(base)
-        .output()
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "the pyvo client failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON from the client")
+    common::run_python_client("tests/datalink_client.py", &[base])
 }
 
 #[test]

@@ -6,23 +6,10 @@
 
 mod common;
 
-use std::process::Command;
-
 use serde_json::Value;
 
 fn run_client(args: &[&str]) -> Value {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyvo_client.py");
-    let output = Command::new(common::python())
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "the pyvo client failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON from the client")
+    common::run_python_client("tests/pyvo_client.py", args)
 }
 
 #[test]

@@ -166,13 +166,7 @@ pub(crate) fn sia(args: &SiaArgs) -> Result<ExitCode> {
             }
             Err(e) => return Err(e.into()),
         };
-        let out: Box<dyn Write + Send> = match &args.output {
-            Some(path) => Box::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-            ),
-            None => Box::new(std::io::stdout()),
-        };
+        let out = crate::commands::query::open_output(args.output.as_deref())?;
         let maxrec = args.maxrec.or(query.maxrec);
         let (rows, overflow) = crate::commands::query::write(
             result,

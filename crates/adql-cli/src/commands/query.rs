@@ -151,14 +151,7 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
             }
             Err(e) => return Err(e.into()),
         };
-        let out: Box<dyn Write + Send> = match &args.output {
-            Some(path) => Box::new(
-                std::fs::File::create(path)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-            ),
-            None => Box::new(std::io::stdout()),
-        };
-        let out = std::io::BufWriter::new(out);
+        let out = std::io::BufWriter::new(open_output(args.output.as_deref())?);
         let progress = Progress::on_terminal(std::io::stderr().is_terminal());
         let writing = write(result, format, out, args.maxrec, progress.as_ref());
         let outcome = match args.timeout {
@@ -188,6 +181,17 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
+    })
+}
+
+/// `-o FILE`, or standard output.
+pub(crate) fn open_output(path: Option<&std::path::Path>) -> Result<Box<dyn Write + Send>> {
+    Ok(match path {
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout()),
     })
 }
 

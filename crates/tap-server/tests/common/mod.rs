@@ -210,3 +210,20 @@ pub fn post(url: &str, form: &[(&str, &str)]) -> Reply {
 pub fn delete(url: &str) -> Reply {
     reply(agent().delete(url).call())
 }
+
+/// Runs a Python client script of this crate's with `args`; its stdout is JSON.
+pub fn run_python_client(script: &str, args: &[&str]) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let output = std::process::Command::new(python())
+        .arg(&script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "{} failed:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON from the client")
+}
