@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::fits::{read_hdus, read_window, write_hdu, FitsError, Hdu, Header, Value};
 use crate::sky::{ImageWcs, WcsError};
-use crate::soda::Stencil;
+use crate::soda::{SodaError, Stencil};
 
 /// A half-open box of pixels, 0-based: columns `x0..x1`, rows `y0..y1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,16 @@ pub enum CutoutError {
     /// The region does not overlap the image.
     #[error("the region does not overlap the image")]
     NoOverlap,
+}
+
+impl CutoutError {
+    /// The failure in SODA's words, for the dataset named `dataset`.
+    pub fn into_soda(self, dataset: &str) -> SodaError {
+        match self {
+            CutoutError::NoOverlap => SodaError::NoOverlap(dataset.to_string()),
+            other => SodaError::Fault(format!("the image of {dataset}: {other}")),
+        }
+    }
 }
 
 /// The smallest pixel box of a `width` × `height` image holding every pixel
@@ -140,6 +150,25 @@ pub fn cut(path: &Path, stencil: &Stencil, out: &mut impl Write) -> Result<Cutou
         hdus: hdus.len(),
         bytes: counting.bytes,
     })
+}
+
+/// As [`cut`], into the file `dest`: written beside it and renamed, so that
+/// no one ever sees half a cutout (and a failed one leaves nothing).
+pub fn cut_to_file(path: &Path, stencil: &Stencil, dest: &Path) -> Result<Cutout, CutoutError> {
+    let partial = dest.with_extension("partial");
+    let written = (|| {
+        let mut out =
+            std::io::BufWriter::new(std::fs::File::create(&partial).map_err(FitsError::from)?);
+        let made = cut(path, stencil, &mut out)?;
+        out.flush().map_err(FitsError::from)?;
+        drop(out);
+        std::fs::rename(&partial, dest).map_err(FitsError::from)?;
+        Ok(made)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 fn read_all(file: &mut std::fs::File, hdu: &Hdu) -> Result<Vec<u8>, FitsError> {

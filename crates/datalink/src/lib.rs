@@ -15,7 +15,7 @@ pub mod soda;
 pub mod store;
 pub mod synthetic;
 
-pub use cutout::{cut, pixel_box, Cutout, CutoutError, PixelBox};
+pub use cutout::{cut, cut_to_file, pixel_box, Cutout, CutoutError, PixelBox};
 pub use links::{links_document, InputParam, Link, ServiceDescriptor, LINKS_CONTENT_TYPE};
 pub use sky::ImageWcs;
 pub use soda::{CutoutRequest, SodaError, Stencil};

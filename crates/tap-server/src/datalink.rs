@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -80,7 +79,6 @@ pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>)
     match tokio::fs::File::open(&path).await {
         Ok(f) => {
             let length = f.metadata().await.map(|m| m.len()).unwrap_or(0);
-            let stream = tokio_util_stream(f);
             (
                 StatusCode::OK,
                 [
@@ -91,7 +89,7 @@ pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>)
                         format!("attachment; filename=\"{}.fits\"", dataset.id.uuid),
                     ),
                 ],
-                Body::from_stream(stream),
+                crate::file_body(f),
             )
                 .into_response()
         }
@@ -137,22 +135,4 @@ pub async fn preview(State(service): State<Arc<Service>>, Path(uuid): Path<Strin
             SodaFailure(::datalink::SodaError::Fault("the preview stopped".into())).into_response()
         }
     }
-}
-
-/// A file as a stream of 256 KiB chunks.
-fn tokio_util_stream(
-    file: tokio::fs::File,
-) -> impl futures::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
-    futures::stream::unfold(file, |mut file| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 256 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(bytes::Bytes::from(buf)), file))
-            }
-            Err(e) => Some((Err(e), file)),
-        }
-    })
 }

@@ -82,6 +82,20 @@ pub enum DatasetError {
     Failed(String),
 }
 
+impl From<DatasetError> for datalink::SodaError {
+    /// A dataset that cannot be had, in SODA's words.
+    fn from(e: DatasetError) -> Self {
+        use datalink::SodaError;
+        match e {
+            DatasetError::Id(IdError::Malformed(m)) => SodaError::Usage(m),
+            DatasetError::Id(IdError::NotFound(id)) => {
+                SodaError::NotFound(format!("no dataset has the ID {id}"))
+            }
+            DatasetError::Failed(m) => SodaError::Fault(m),
+        }
+    }
+}
+
 fn text(column: &dyn Array, row: usize) -> Option<String> {
     let column = arrow::compute::cast(column, &DataType::Utf8).ok()?;
     let strings = column.as_string::<i32>();
@@ -324,25 +338,19 @@ impl Datasets {
                 content_type: Some("image/png".into()),
                 ..Link::default()
             },
-            Link {
-                id: id.to_string(),
-                service_def: Some(sync_id.to_string()),
-                semantics: "#cutout".into(),
-                description: Some("a cutout of the image around a sky region (SODA, sync)".into()),
-                content_type: Some("image/fits".into()),
-                ..Link::default()
-            },
-            Link {
-                id: id.to_string(),
-                service_def: Some(async_id.to_string()),
-                semantics: "#cutout".into(),
-                description: Some(
-                    "a cutout of the image around a sky region (SODA, async UWS)".into(),
-                ),
-                content_type: Some("image/fits".into()),
-                ..Link::default()
-            },
         ];
+        for (descriptor, mode) in [(sync_id, "sync"), (async_id, "async UWS")] {
+            links.push(Link {
+                id: id.to_string(),
+                service_def: Some(descriptor.to_string()),
+                semantics: "#cutout".into(),
+                description: Some(format!(
+                    "a cutout of the image around a sky region (SODA, {mode})"
+                )),
+                content_type: Some("image/fits".into()),
+                ..Link::default()
+            });
+        }
         if dataset.is_coadd() {
             match self.progenitors(dataset).await {
                 Ok(visits) => {

@@ -165,14 +165,7 @@ impl From<datalink::SodaError> for SodaFailure {
 
 impl From<crate::datasets::DatasetError> for SodaFailure {
     fn from(e: crate::datasets::DatasetError) -> Self {
-        use datalink::{IdError, SodaError};
-        SodaFailure(match e {
-            crate::datasets::DatasetError::Id(IdError::Malformed(m)) => SodaError::Usage(m),
-            crate::datasets::DatasetError::Id(IdError::NotFound(id)) => {
-                SodaError::NotFound(format!("no dataset has the ID {id}"))
-            }
-            crate::datasets::DatasetError::Failed(m) => SodaError::Fault(m),
-        })
+        SodaFailure(e.into())
     }
 }
 

@@ -156,9 +156,12 @@ pub fn write_result<W: Write + Send>(
         .datalink_base
         .as_deref()
         .map(|base| crate::links::ResultLinks::new(base, &schema));
-    let mut pending = next(&mut result)?
-        .map(|b| links.as_ref().map_or(Ok(b.clone()), |l| l.rewrite(b)))
-        .transpose()?;
+    // Each batch as this service shows it: access_url pointing here.
+    let decorate = |b: Option<RecordBatch>| match (&links, b) {
+        (Some(l), Some(b)) => l.rewrite(b).map(Some),
+        (_, b) => Ok(b),
+    };
+    let mut pending = decorate(next(&mut result)?)?;
     let extras = links.as_ref().map(|l| l.extras()).unwrap_or_default();
     let mut writer = ResultWriter::with_extras(job.format, &schema, out, job.infos.clone(), extras)
         .map_err(|e| internal(&e))?;
@@ -175,10 +178,7 @@ pub fn write_result<W: Write + Send>(
         if stop {
             break;
         }
-        pending = match next(&mut result).and_then(|b| {
-            b.map(|b| links.as_ref().map_or(Ok(b.clone()), |l| l.rewrite(b)))
-                .transpose()
-        }) {
+        pending = match next(&mut result).and_then(decorate) {
             Ok(b) => b,
             Err(e) => {
                 let _ = writer.finish_error(&e.to_string());

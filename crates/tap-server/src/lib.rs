@@ -232,6 +232,26 @@ impl Service {
     }
 }
 
+/// A file as a response body, streamed in 256 KiB chunks (job results,
+/// dataset files).
+pub(crate) fn file_body(file: tokio::fs::File) -> axum::body::Body {
+    let chunks = futures::stream::unfold(
+        (file, vec![0u8; 256 * 1024]),
+        |(mut file, mut buf)| async move {
+            use tokio::io::AsyncReadExt;
+            match file.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    let chunk = axum::body::Bytes::copy_from_slice(&buf[..n]);
+                    Some((Ok::<_, std::io::Error>(chunk), (file, buf)))
+                }
+                Err(e) => Some((Err(e), (file, buf))),
+            }
+        },
+    );
+    axum::body::Body::from_stream(chunks)
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         // The last reference may go inside an async context, where a runtime

@@ -160,19 +160,9 @@ async fn execute_cutout(
     tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&dir)
             .map_err(|e| SodaError::Fault(format!("creating the job directory: {e}")))?;
-        let partial = dir.join(format!("{RESULT_FILE}.partial"));
-        let mut out = BufWriter::new(
-            std::fs::File::create(&partial)
-                .map_err(|e| SodaError::Fault(format!("writing the cutout: {e}")))?,
-        );
-        datalink::cut(&image, &request.stencil, &mut out).map_err(|e| match e {
-            datalink::CutoutError::NoOverlap => SodaError::NoOverlap(butler.clone()),
-            other => SodaError::Fault(format!("the image of {butler}: {other}")),
-        })?;
-        std::io::Write::flush(&mut out)
-            .map_err(|e| SodaError::Fault(format!("writing the cutout: {e}")))?;
-        std::fs::rename(&partial, dir.join(RESULT_FILE))
-            .map_err(|e| SodaError::Fault(format!("keeping the cutout: {e}")))
+        datalink::cut_to_file(&image, &request.stencil, &dir.join(RESULT_FILE))
+            .map(|_| ())
+            .map_err(|e| e.into_soda(&butler))
     })
     .await
     .map_err(|_| SodaError::Fault("the cutout stopped".into()))??;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use datalink::{CutoutError, CutoutRequest, SodaError};
+use datalink::{CutoutRequest, SodaError};
 
 use crate::error::SodaFailure;
 use crate::params::Params;
@@ -36,12 +36,7 @@ async fn cutout(service: &Arc<Service>, request: Request) -> Result<Response, So
     })
     .await
     .map_err(|_| SodaFailure(SodaError::Fault("the cutout stopped".into())))?
-    .map_err(|e| {
-        SodaFailure(match e {
-            CutoutError::NoOverlap => SodaError::NoOverlap(butler.clone()),
-            other => SodaError::Fault(format!("the image of {butler}: {other}")),
-        })
-    })?;
+    .map_err(|e| SodaFailure(e.into_soda(&butler)))?;
     Ok((
         StatusCode::OK,
         [

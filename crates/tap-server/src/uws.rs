@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -629,23 +628,9 @@ pub async fn result(CallerJob { service, job }: CallerJob) -> Uws {
         .await
         .map_err(|e| UwsError::Internal(format!("the result file: {e}")))?;
     let length = file.metadata().await.map(|m| m.len()).ok();
-    let stream = futures::stream::unfold(
-        (file, vec![0u8; 256 * 1024]),
-        |(mut file, mut buf)| async move {
-            use tokio::io::AsyncReadExt;
-            match file.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    let chunk = axum::body::Bytes::copy_from_slice(&buf[..n]);
-                    Some((Ok::<_, std::io::Error>(chunk), (file, buf)))
-                }
-                Err(e) => Some((Err(e), (file, buf))),
-            }
-        },
-    );
     let mut response = (
         [(header::CONTENT_TYPE, result.mime_type)],
-        Body::from_stream(stream),
+        crate::file_body(file),
     )
         .into_response();
     if let Some(n) = length {

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use adql_engine::EngineError;
 use anyhow::{Context, Result};
-use datalink::{CutoutError, CutoutRequest, ImageStore, SodaError};
-use tap_server::datasets::{DatasetError, Datasets, ImageSource};
+use datalink::{CutoutRequest, ImageStore};
+use tap_server::datasets::{Datasets, ImageSource};
 
 use crate::{CutoutArgs, DatalinkArgs, ImagesArgs, SiaArgs};
 
@@ -34,17 +34,6 @@ impl ImagesArgs {
                 .map_err(anyhow::Error::msg)?,
             ),
         })
-    }
-}
-
-/// SODA's words for a dataset that cannot be had.
-fn soda_error(e: DatasetError) -> SodaError {
-    match e {
-        DatasetError::Id(datalink::IdError::Malformed(m)) => SodaError::Usage(m),
-        DatasetError::Id(datalink::IdError::NotFound(id)) => {
-            SodaError::NotFound(format!("no dataset has the ID {id}"))
-        }
-        DatasetError::Failed(m) => SodaError::Fault(m),
     }
 }
 
@@ -83,37 +72,12 @@ pub(crate) fn cutout(args: &CutoutArgs) -> Result<ExitCode> {
         let engine = args.catalogue.engine(&Default::default()).await?;
         let datasets = Datasets::new(Arc::new(engine), source, "http://127.0.0.1:8080", None);
         let outcome = async {
-            let dataset = datasets.dataset(&request.id).await.map_err(soda_error)?;
-            let image = datasets.image_file(&dataset).map_err(soda_error)?;
+            let dataset = datasets.dataset(&request.id).await?;
+            let image = datasets.image_file(&dataset)?;
             let butler = dataset.id.butler();
-            // Written beside the destination, then renamed: never half a file.
-            let partial = args.output.with_extension("fits.partial");
-            let mut out =
-                std::io::BufWriter::new(std::fs::File::create(&partial).map_err(|e| {
-                    SodaError::Fault(format!("cannot write {}: {e}", partial.display()))
-                })?);
-            let made = datalink::cut(&image, &request.stencil, &mut out).map_err(|e| match e {
-                CutoutError::NoOverlap => SodaError::NoOverlap(butler.clone()),
-                other => SodaError::Fault(format!("the image of {butler}: {other}")),
-            });
-            let made = made.and_then(|m| {
-                out.flush()
-                    .map_err(|e| SodaError::Fault(format!("cannot write the cutout: {e}")))?;
-                Ok(m)
-            });
-            drop(out);
-            match made {
-                Ok(m) => {
-                    std::fs::rename(&partial, &args.output).map_err(|e| {
-                        SodaError::Fault(format!("cannot write {}: {e}", args.output.display()))
-                    })?;
-                    Ok((m, butler))
-                }
-                Err(e) => {
-                    let _ = std::fs::remove_file(&partial);
-                    Err(e)
-                }
-            }
+            datalink::cut_to_file(&image, &request.stencil, &args.output)
+                .map(|made| (made, butler.clone()))
+                .map_err(|e| e.into_soda(&butler))
         }
         .await;
         match outcome {
