@@ -346,6 +346,15 @@ struct LanguageArgs {
     /// Largest accepted query, in bytes.
     #[arg(long, default_value_t = ParseLimits::default().max_bytes)]
     max_bytes: usize,
+    /// The ADQL version to check against: ADQL-2.1 (default) or ADQL-2.0, under
+    /// which what 2.1 added is an error.
+    #[arg(long = "lang", value_name = "LANG", default_value = "ADQL-2.1", value_parser = parse_language)]
+    language: adql_syntax::Language,
+}
+
+fn parse_language(text: &str) -> Result<adql_syntax::Language, String> {
+    adql_syntax::Language::parse(text)
+        .ok_or_else(|| format!("`{text}` is not an ADQL version: use ADQL-2.0 or ADQL-2.1"))
 }
 
 impl QueryArgs {
@@ -400,6 +409,7 @@ impl LanguageArgs {
                 features,
                 strict: self.strict,
                 udfs,
+                language: self.language,
             },
         })
     }

@@ -1,7 +1,7 @@
 //! `adql query` over the demo snapshot: formats, MAXREC, errors.
 
 mod common;
-use common::adql;
+use common::{adql, demo_dir};
 
 #[test]
 fn query_formats_maxrec_and_errors() {
@@ -221,7 +221,7 @@ fn one_name_one_table() {
         adql(&["query", "--format", "csv", q], &cache).status.code(),
         Some(0)
     );
-    let part = cache.join("demo-v1-150000-rg8192-r2/part-00000.parquet");
+    let part = demo_dir(&cache).join("part-00000.parquet");
     let table = format!("ivoa.ObsCore={}", part.display());
     // A --table with the snapshot's table name replaces it, said once.
     let out = adql(&["query", "--format", "csv", "--table", &table, q], &cache);
@@ -253,7 +253,7 @@ fn plain_parquet_as_obscore() {
         adql(&["query", "--format", "csv", q], &cache).status.code(),
         Some(0)
     );
-    let snapshot = cache.join("demo-v1-150000-rg8192-r2");
+    let snapshot = demo_dir(&cache);
     let part = snapshot.join("part-00000.parquet");
     // A Parquet file, and a directory of Parquet files without snapshot.json.
     let dir = cache.join("plain");

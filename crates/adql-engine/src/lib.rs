@@ -20,7 +20,7 @@ pub mod udf;
 
 use std::sync::Arc;
 
-use adql_syntax::{validate, ValidateOptions};
+use adql_syntax::{validate_typed, ValidateOptions};
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -184,7 +184,22 @@ impl Engine {
     }
 
     fn plan_in(&self, catalogue: &Catalogue, adql: &str) -> Result<PlannedQuery> {
-        let v = validate(adql, &self.options);
+        self.plan_as(catalogue, adql, self.options.check.language)
+    }
+
+    fn plan_as(
+        &self,
+        catalogue: &Catalogue,
+        adql: &str,
+        language: adql_syntax::Language,
+    ) -> Result<PlannedQuery> {
+        let v = if language == self.options.check.language {
+            validate_typed(adql, &self.options, catalogue)
+        } else {
+            let mut options = self.options.clone();
+            options.check.language = language;
+            validate_typed(adql, &options, catalogue)
+        };
         if !v.is_valid() {
             return Err(EngineError::Query(
                 v.diagnostics.into_iter().filter(|d| d.is_error()).collect(),
@@ -203,7 +218,11 @@ impl Engine {
             planned.plan.display_indent()
         );
         let df = DataFrame::new(self.ctx.state(), planned.plan);
-        let optimized = df.clone().into_optimized_plan()?;
+        let whole = adql_syntax::Span::new(0, adql.len());
+        let optimized = df
+            .clone()
+            .into_optimized_plan()
+            .map_err(|e| planner::planning_error(e, whole))?;
         out.push_str(&format!(
             "\n== Optimised logical plan\n{}\n",
             optimized.display_indent()
@@ -229,7 +248,10 @@ impl Engine {
                 }
             }
         } else {
-            let physical = df.create_physical_plan().await?;
+            let physical = df
+                .create_physical_plan()
+                .await
+                .map_err(|e| planner::planning_error(e, whole))?;
             out.push_str(&format!(
                 "\n== Physical plan\n{}",
                 datafusion::physical_plan::displayable(physical.as_ref()).indent(true)
@@ -250,14 +272,26 @@ impl Engine {
         adql: &str,
         uploads: &[UploadTable],
     ) -> Result<QueryResult> {
+        self.query_as(adql, uploads, self.options.check.language)
+            .await
+    }
+
+    /// As [`Engine::query_with_uploads`], checked against ADQL `language`
+    /// (TAP's `LANG`) rather than the session's.
+    pub async fn query_as(
+        &self,
+        adql: &str,
+        uploads: &[UploadTable],
+        language: adql_syntax::Language,
+    ) -> Result<QueryResult> {
         let planned = if uploads.is_empty() {
-            self.plan(adql)?
+            self.plan_as(&self.catalogue, adql, language)?
         } else {
             let mut catalogue = self.catalogue.clone();
             for upload in uploads {
                 catalogue.add_upload(upload)?;
             }
-            self.plan_in(&catalogue, adql)?
+            self.plan_as(&catalogue, adql, language)?
         };
         let df = DataFrame::new(self.ctx.state(), planned.plan);
         let plain: SchemaRef = Arc::new(df.schema().as_arrow().clone());
@@ -273,10 +307,55 @@ impl Engine {
                 None => f.as_ref().clone(),
             })
             .collect();
-        let stream = df.execute_stream().await?;
+        // What DataFusion still refuses at planning is the query's fault: an
+        // ADQL diagnostic (exit 1), not an engine failure.
+        let stream = df
+            .execute_stream()
+            .await
+            .map_err(|e| planner::planning_error(e, adql_syntax::Span::new(0, adql.len())))?;
         Ok(QueryResult {
             schema: Arc::new(Schema::new(fields)),
             stream,
         })
+    }
+
+    /// The rows of the table `table` (`schema.name`, compared as regular
+    /// identifiers) whose string column `key` equals `value`, with `columns`
+    /// in that order: a key lookup, not a query (DataLink finds a dataset's
+    /// row this way). Over a snapshot it reads only the row groups whose bloom
+    /// filter of `key` admits `value`; other tables are filtered in full.
+    pub async fn find_rows(
+        &self,
+        table: &str,
+        key: &str,
+        value: &str,
+        columns: &[&str],
+    ) -> Result<Vec<arrow::array::RecordBatch>> {
+        let Some(entry) = self
+            .catalogue
+            .tables()
+            .iter()
+            .find(|t| t.meta.qualified_name().eq_ignore_ascii_case(table))
+        else {
+            return Err(EngineError::at(
+                "unknown-table",
+                format!("no table named {table}"),
+                adql_syntax::Span::default(),
+            ));
+        };
+        if let Some(parquet) = catalog::ParquetTable::of(entry.provider.as_ref()) {
+            return Ok(parquet.find_equal(key, value, columns).await?);
+        }
+        use datafusion::common::Column;
+        use datafusion::logical_expr::{lit, Expr};
+        let column = |name: &str| Expr::Column(Column::from_name(name));
+        let rows = self
+            .ctx
+            .read_table(Arc::clone(&entry.provider))?
+            .filter(column(key).eq(lit(value)))?
+            .select(columns.iter().map(|c| column(c)).collect::<Vec<_>>())?
+            .collect()
+            .await?;
+        Ok(rows)
     }
 }

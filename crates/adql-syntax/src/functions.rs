@@ -15,10 +15,36 @@ pub enum ValueKind {
     String,
     /// A geometry (point, circle, polygon, box, region).
     Geometry,
+    /// A timestamp (`CAST(… AS TIMESTAMP)`, a TIMESTAMP column).
+    Timestamp,
     /// A condition (a predicate): only valid where a search condition is.
     Condition,
     /// Unknown without a catalogue (columns, NULL, unknown functions).
     Unknown,
+}
+
+impl ValueKind {
+    /// The kind in words, with its article: "a number".
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueKind::Numeric => "a number",
+            ValueKind::String => "a string",
+            ValueKind::Geometry => "a geometry",
+            ValueKind::Timestamp => "a timestamp",
+            ValueKind::Condition => "a condition",
+            ValueKind::Unknown => "a value",
+        }
+    }
+
+    /// The ADQL type name a CAST to this kind would use, for hints.
+    pub fn cast_target(self) -> Option<&'static str> {
+        match self {
+            ValueKind::Numeric => Some("DOUBLE PRECISION"),
+            ValueKind::String => Some("VARCHAR"),
+            ValueKind::Timestamp => Some("TIMESTAMP"),
+            _ => None,
+        }
+    }
 }
 
 macro_rules! builtins {
@@ -101,6 +127,23 @@ builtins! {
 }
 
 impl Builtin {
+    /// The kind argument `index` of a call with `arity` arguments must have,
+    /// where the function prescribes one (ADQL 2.1 §2.4 and §4).
+    pub fn param_kind(self, index: usize, arity: usize) -> Option<ValueKind> {
+        use Builtin::*;
+        match self {
+            Lower | Upper | Region => Some(ValueKind::String),
+            InUnit if index == 1 => Some(ValueKind::String),
+            InUnit => Some(ValueKind::Numeric),
+            Coalesce => None,
+            Area | Centroid | Contains | Intersects | Coord1 | Coord2 | Coordsys => {
+                Some(ValueKind::Geometry)
+            }
+            Distance if arity == 2 => Some(ValueKind::Geometry),
+            _ => Some(ValueKind::Numeric),
+        }
+    }
+
     /// Looks a name up, case-insensitively.
     pub fn from_name(name: &str) -> Option<Builtin> {
         Builtin::ALL
@@ -127,6 +170,7 @@ impl TypeName {
                 ValueKind::Geometry
             }
             "CHAR" | "VARCHAR" | "TEXT" | "CLOB" | "STRING" | "UNICODECHAR" => ValueKind::String,
+            "TIMESTAMP" => ValueKind::Timestamp,
             "SMALLINT" | "INTEGER" | "INT" | "BIGINT" | "REAL" | "DOUBLE" | "DOUBLE PRECISION"
             | "FLOAT" | "NUMERIC" | "DECIMAL" | "BOOLEAN" => ValueKind::Numeric,
             _ => ValueKind::Unknown,

@@ -1,8 +1,9 @@
 //! The lexer: ADQL text to tokens with byte spans, written with nom.
 //!
 //! Whitespace and `--` comments separate tokens and are dropped. String literals
-//! separated only by whitespace containing a newline (or a comment) are joined, as
-//! SQL-92 and ADQL allow. Keywords are not told apart from identifiers here: the
+//! separated only by whitespace or comments are joined (`'a' 'b'` is `'ab'`), as
+//! the ADQL BNF inherits from SQL-92 (which asks for a newline in the separator;
+//! PostgreSQL does too, but TAP clients write both forms). Keywords are not told apart from identifiers here: the
 //! parser decides, so that the lexer stays context-free.
 
 use nom::branch::alt;
@@ -128,7 +129,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Token<'_>>, Diagnostic> {
     let mut rest = source;
     let offset = |rest: &str| source.len() - rest.len();
     loop {
-        let (after_space, newline_or_comment) = skip_separators(rest);
+        let (after_space, separated) = skip_separators(rest);
         rest = after_space;
         let start = offset(rest);
         if rest.is_empty() {
@@ -143,8 +144,8 @@ pub fn tokenize(source: &str) -> Result<Vec<Token<'_>>, Diagnostic> {
         let (next, kind) = match first {
             '\'' => {
                 let (next, value) = string_body(rest, start)?;
-                // A continuation: 'abc' <newline> 'def' is one literal.
-                if newline_or_comment {
+                // A continuation: 'abc' 'def' is one literal.
+                if separated {
                     if let Some(last) = tokens.last_mut() {
                         if let TokenKind::String(prev) = &mut last.kind {
                             prev.push_str(&value);
@@ -196,12 +197,12 @@ fn starts_with_digit(s: &str) -> bool {
     s.as_bytes().first().is_some_and(u8::is_ascii_digit)
 }
 
-/// Skips whitespace and comments; says whether a newline or comment was crossed.
+/// Skips whitespace and comments; says whether anything was skipped.
 fn skip_separators(mut rest: &str) -> (&str, bool) {
     let mut crossed = false;
     loop {
         let trimmed = rest.trim_start();
-        crossed |= rest[..rest.len() - trimmed.len()].contains('\n');
+        crossed |= trimmed.len() < rest.len();
         rest = trimmed;
         if let Ok((after, _)) = comment(rest) {
             crossed = true;
@@ -399,10 +400,11 @@ mod tests {
 
     #[test]
     fn string_escapes_and_continuation() {
-        let t = tokenize("'it''s' -- c\n 'x' 'y'").unwrap();
-        assert_eq!(t[0].kind, TokenKind::String("it'sx".into()));
-        assert_eq!(t[1].kind, TokenKind::String("y".into()));
-        assert_eq!(t[0].span, Span::new(0, 17));
+        let t = tokenize("'it''s' -- c\n 'x' 'y', 'a''b'").unwrap();
+        assert_eq!(t[0].kind, TokenKind::String("it'sxy".into()));
+        assert_eq!(t[0].span, Span::new(0, 21));
+        // Adjacent quotes are an escaped quote, not two literals.
+        assert_eq!(t[2].kind, TokenKind::String("a'b".into()));
     }
 
     #[test]

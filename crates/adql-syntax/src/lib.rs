@@ -28,16 +28,20 @@ mod display;
 pub mod features;
 pub mod functions;
 pub mod keywords;
+pub mod language;
 pub mod lexer;
 mod parser;
 pub mod span;
 mod stack;
 
 pub use ast::Query;
-pub use check::{check, CheckOptions};
+pub use check::{
+    check, check_typed, CheckOptions, ColumnTypes, TableInScope, UntypedColumns, TYPE_ERRORS,
+};
 pub use diagnostic::{render_all, Diagnostic, Severity};
 pub use features::{Feature, FeatureSet};
 pub use functions::{udf_catalogue, Builtin, FunctionSignature, SignatureError};
+pub use language::Language;
 pub use parser::{parse_query, ParseLimits};
 pub use span::{LineCol, LineIndex, Span};
 
@@ -76,11 +80,21 @@ impl Validation {
     }
 }
 
-/// Parses and checks a query.
+/// Parses and checks a query; columns are of unknown type.
 pub fn validate(source: &str, options: &ValidateOptions) -> Validation {
+    validate_typed(source, options, &UntypedColumns)
+}
+
+/// Parses and checks a query, the types of its columns from `columns` (the
+/// engine's catalogue).
+pub fn validate_typed(
+    source: &str,
+    options: &ValidateOptions,
+    columns: &dyn ColumnTypes,
+) -> Validation {
     match parse_query(source, options.limits) {
         Ok(query) => {
-            let diagnostics = check(&query, &options.check);
+            let diagnostics = check_typed(&query, &options.check, columns);
             Validation {
                 query: Some(query),
                 diagnostics,

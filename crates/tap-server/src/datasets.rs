@@ -143,36 +143,67 @@ impl Datasets {
         }
     }
 
+    /// Runs `work` on the CPU runtime (where there is one).
+    async fn on_cpu<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, String>> + Send + 'static,
+    ) -> Result<T, String> {
+        match &self.cpu {
+            Some(cpu) => cpu
+                .spawn(work)
+                .await
+                .map_err(|_| "the lookup stopped".to_string())?,
+            None => work.await,
+        }
+    }
+
     /// Runs a small ADQL query and collects its rows.
     async fn collect(&self, adql: String) -> Result<Vec<arrow::array::RecordBatch>, String> {
         let engine = self.engine.clone();
-        let lookup = async move {
+        self.on_cpu(async move {
             let mut result = engine.query(&adql).await.map_err(|e| e.to_string())?;
             let mut batches = Vec::new();
             while let Some(b) = result.stream.next().await {
                 batches.push(b.map_err(|e| e.to_string())?);
             }
             Ok(batches)
-        };
-        match &self.cpu {
-            Some(cpu) => cpu
-                .spawn(lookup)
+        })
+        .await
+    }
+
+    /// The columns a dataset's links need, of its ObsCore row (a key lookup by
+    /// `obs_publisher_did`, not a query).
+    async fn find(&self, did: String) -> Result<Vec<arrow::array::RecordBatch>, String> {
+        let engine = self.engine.clone();
+        self.on_cpu(async move {
+            engine
+                .find_rows(
+                    "ivoa.ObsCore",
+                    "obs_publisher_did",
+                    &did,
+                    &[
+                        "dataproduct_subtype",
+                        "lsst_band",
+                        "s_ra",
+                        "s_dec",
+                        "s_fov",
+                        "s_region",
+                    ],
+                )
                 .await
-                .map_err(|_| "the lookup stopped".to_string())?,
-            None => lookup.await,
-        }
+                .map_err(|e| e.to_string())
+        })
+        .await
     }
 
     /// The ObsCore row of the dataset `id` (a Butler ID or publisher DID).
     pub async fn dataset(&self, id: &str) -> Result<Dataset, DatasetError> {
         let dataset = DatasetId::parse(id)?;
-        // The DID is rebuilt from the checked UUID: nothing of `id` reaches the query.
-        let adql = format!(
-            "SELECT dataproduct_subtype, lsst_band, s_ra, s_dec, s_fov, s_region \
-             FROM ivoa.ObsCore WHERE obs_publisher_did = '{}'",
-            dataset.publisher_did()
-        );
-        let batches = self.collect(adql).await.map_err(DatasetError::Failed)?;
+        // The DID is rebuilt from the checked UUID: nothing else of `id` is looked up.
+        let batches = self
+            .find(dataset.publisher_did())
+            .await
+            .map_err(DatasetError::Failed)?;
         let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
             return Err(IdError::NotFound(id.to_string()).into());
         };

@@ -34,6 +34,8 @@ pub struct QueryJob {
     /// `access_url` values are rewritten to its links endpoint and a VOTable
     /// gets a DataLink descriptor on `obs_publisher_did`.
     pub datalink_base: Option<String>,
+    /// The ADQL version the query is checked against (`LANG`).
+    pub language: adql_syntax::Language,
 }
 
 /// What a finished query wrote.
@@ -55,7 +57,11 @@ pub async fn start(
 ) -> Result<QueryResult, TapError> {
     let (engine, task) = (engine.clone(), job.clone());
     let started = cpu
-        .spawn(async move { engine.query_with_uploads(&task.query, &task.uploads).await })
+        .spawn(async move {
+            engine
+                .query_as(&task.query, &task.uploads, task.language)
+                .await
+        })
         .await
         .map_err(|_| TapError::Internal("the query stopped".into()))?;
     match started {

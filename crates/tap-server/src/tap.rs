@@ -25,17 +25,16 @@ pub const LANGUAGES: [&str; 3] = ["ADQL", "ADQL-2.0", "ADQL-2.1"];
 /// UPLOAD. REQUEST, VERSION, RUNID and unknown parameters are ignored here.
 pub fn query_job(service: &Service, params: &Params) -> Result<QueryJob, TapError> {
     let config = &service.config;
-    if let Some(lang) = params.get("LANG") {
-        if !LANGUAGES
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(lang.trim()))
-        {
-            return Err(TapError::Usage(format!(
+    // No LANG: the newest ADQL (pyvo always sends LANG=ADQL).
+    let language = match params.get("LANG") {
+        None => adql_syntax::Language::default(),
+        Some(lang) => adql_syntax::Language::parse(lang).ok_or_else(|| {
+            TapError::Usage(format!(
                 "LANG {lang} is not supported: this service takes {}",
                 LANGUAGES.join(", ")
-            )));
-        }
-    }
+            ))
+        })?,
+    };
     let query = params
         .get("QUERY")
         .filter(|q| !q.trim().is_empty())
@@ -76,6 +75,7 @@ pub fn query_job(service: &Service, params: &Params) -> Result<QueryJob, TapErro
         uploads,
         infos: vec![query_info, votable::Info::new("REQUEST", "doQuery")],
         datalink_base: config.rewrite_access_url.then(|| config.base_url.clone()),
+        language,
     })
 }
 

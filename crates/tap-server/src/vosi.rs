@@ -51,7 +51,7 @@ pub fn capabilities_document(service: &Service) -> String {
     doc.push_str(
         "  <dataModel ivo-id=\"ivo://ivoa.net/std/ObsCore#core-1.1\">ObsCore-1.1</dataModel>\n",
     );
-    doc.push_str("  <language>\n   <name>ADQL</name>\n   <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.0\">2.0</version>\n   <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.1\">2.1</version>\n   <description>ADQL 2.1 (REC 2023-12-15), with CASE as an extension; the geometry functions are spherical (great circles, degrees, ICRS)</description>\n");
+    doc.push_str("  <language>\n   <name>ADQL</name>\n   <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.0\">2.0</version>\n   <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.1\">2.1</version>\n   <description>ADQL 2.1 (REC 2023-12-15), with CASE as an extension, and ADQL 2.0 (REC 2008-10-30) under LANG=ADQL-2.0, where what 2.1 added (WITH, OFFSET, set operations, LOWER/UPPER/ILIKE, IN_UNIT, COALESCE, CAST, sorting and grouping by expression, 4-argument DISTANCE, geometries without a coordinate system or with point arguments) is refused; the features below are those of 2.1; queries are type-checked against the catalogue; the geometry functions are spherical (great circles, degrees, ICRS)</description>\n");
     // The UDF catalogue's functions the engine runs, with their catalogue signatures.
     doc.push_str("   <languageFeatures type=\"ivo://ivoa.net/std/TAPRegExt#features-udf\">\n");
     for signature in adql_syntax::functions::UDF_CATALOGUE {

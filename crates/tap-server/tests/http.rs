@@ -109,6 +109,28 @@ fn parameters_formats_and_maxrec() {
     );
     assert_eq!(r.body.matches("<TR>").count(), 4);
     assert!(!r.body.contains("OVERFLOW"));
+    // LANG=ADQL-2.0 takes what 2.0 has; LANG=ADQL-2.1 takes LOWER.
+    for (lang, query) in [
+        (
+            "ADQL-2.0",
+            "SELECT TOP 2 obs_id FROM ivoa.ObsCore ORDER BY obs_id",
+        ),
+        (
+            "ADQL-2.1",
+            "SELECT TOP 2 LOWER(obs_id) AS o FROM ivoa.ObsCore",
+        ),
+    ] {
+        let r = sync(
+            &server,
+            &[("LANG", lang), ("QUERY", query), ("RESPONSEFORMAT", "csv")],
+        );
+        assert_eq!(
+            (r.status, r.body.lines().count()),
+            (200, 3),
+            "{lang}: {}",
+            r.body
+        );
+    }
     // The default MAXREC applies.
     let r = sync(
         &server,
@@ -137,6 +159,22 @@ fn parameters_formats_and_maxrec() {
         (
             vec![("LANG", "ADQL"), ("QUERY", "SELECT * FROM nowhere")],
             "no table named nowhere",
+        ),
+        // ADQL 2.0: what 2.1 added is refused, in the standard's words.
+        (
+            vec![
+                ("LANG", "ADQL-2.0"),
+                ("QUERY", "SELECT TOP 1 LOWER(obs_id) FROM ivoa.ObsCore"),
+            ],
+            "LOWER requires ADQL 2.1",
+        ),
+        // A type error, in ADQL's words.
+        (
+            vec![
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 1 obs_id * 3 FROM ivoa.ObsCore"),
+            ],
+            "arithmetic needs a number, but `obs_id` is a string",
         ),
         // A shape the query builds from its own values that is not one.
         (

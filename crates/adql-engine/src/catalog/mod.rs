@@ -270,3 +270,60 @@ impl Catalogue {
         }
     }
 }
+
+/// The checker learns column types from the catalogue: a column's kind is its
+/// type's (an `adql:REGION`/`point`/`circle`/`polygon` xtype makes a string a
+/// geometry, `timestamp` a timestamp), when every table in scope that has the
+/// column agrees; otherwise (not found, ambiguous) it is unknown.
+impl adql_syntax::ColumnTypes for Catalogue {
+    fn column_kind(
+        &self,
+        tables: &[adql_syntax::TableInScope<'_>],
+        column: &ObjectName,
+    ) -> adql_syntax::functions::ValueKind {
+        use adql_syntax::functions::ValueKind;
+        let Some((name, qualifier)) = column.parts.split_last() else {
+            return ValueKind::Unknown;
+        };
+        let mut found = None;
+        for table in tables {
+            if let Some(q) = qualifier.last() {
+                let named = match table.alias {
+                    Some(alias) => q.matches(&alias.value) || alias.matches(&q.value),
+                    None => table.name.parts.last().is_some_and(|t| q.matches(&t.value)),
+                };
+                if !named {
+                    continue;
+                }
+            }
+            let Ok(entry) = self.resolve(table.name) else {
+                continue;
+            };
+            for c in entry.meta.columns.iter().filter(|c| name.matches(&c.name)) {
+                let kind = column_kind(c);
+                match found {
+                    None => found = Some(kind),
+                    Some(k) if k == kind => {}
+                    Some(_) => return ValueKind::Unknown,
+                }
+            }
+        }
+        found.unwrap_or(ValueKind::Unknown)
+    }
+}
+
+fn column_kind(c: &obscore::model::ColumnDef) -> adql_syntax::functions::ValueKind {
+    use adql_syntax::functions::ValueKind;
+    use obscore::model::ColumnType;
+    let xtype = c.xtype.as_deref().unwrap_or("").to_ascii_lowercase();
+    match c.column_type {
+        ColumnType::Text => match xtype.trim_start_matches("adql:") {
+            "region" | "point" | "circle" | "polygon" | "shape" | "moc" => ValueKind::Geometry,
+            "timestamp" => ValueKind::Timestamp,
+            _ => ValueKind::String,
+        },
+        ColumnType::Long | ColumnType::Int | ColumnType::Double | ColumnType::Boolean => {
+            ValueKind::Numeric
+        }
+    }
+}

@@ -33,6 +33,8 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
 use parquet::file::statistics::Statistics as ParquetStatistics;
 
+mod lookup;
+
 /// Regions up to this area (1 % of the sky) make a scan late-materialised.
 pub const SMALL_REGION_SQ_DEG: f64 = 412.53;
 
@@ -117,6 +119,8 @@ pub struct ParquetTable {
     stats: Arc<RowGroupStats>,
     /// The first file and its footer, for sampling the filters' selectivity.
     sample_file: (std::path::PathBuf, Arc<ParquetMetaData>),
+    /// Every file, for key lookups ([`ParquetTable::find_equal`]).
+    files: Vec<lookup::TableFile>,
 }
 
 /// Why a scan reads late-materialised.
@@ -183,22 +187,27 @@ impl ParquetTable {
         // naming the file if it is not Parquet.
         let mut stats = RowGroupStats::default();
         let mut first_footer = None;
+        let mut files = Vec::with_capacity(urls.len());
         for (url, path) in urls.iter().zip(paths) {
-            let footer = async {
+            let (store, object, footer) = async {
                 let store = ctx.runtime_env().object_store(url)?;
                 let object = store.head(url.prefix()).await?;
-                DFParquetMetadata::new(store.as_ref(), &object)
+                let footer = DFParquetMetadata::new(store.as_ref(), &object)
                     .with_file_metadata_cache(Some(
                         ctx.runtime_env().cache_manager.get_file_metadata_cache(),
                     ))
                     .with_page_index_policy(Some(PageIndexPolicy::Skip))
                     .fetch_metadata()
-                    .await
+                    .await?;
+                DfResult::Ok((store, object, footer))
             }
             .await
-            .map_err(|e| e.context(format!("{}", path.display())))?;
+            .map_err(|e: datafusion::error::DataFusionError| {
+                e.context(format!("{}", path.display()))
+            })?;
             stats.append(&footer);
-            first_footer.get_or_insert(footer);
+            first_footer.get_or_insert_with(|| footer.clone());
+            files.push(lookup::TableFile::new(path.clone(), store, object, footer));
         }
         let eager_options = listing(false);
         let schema = eager_options.infer_schema(&ctx.state(), &urls[0]).await?;
@@ -215,6 +224,7 @@ impl ParquetTable {
             late: table(listing(true))?,
             stats: Arc::new(stats),
             sample_file: (paths[0].clone(), first_footer.expect("at least one file")),
+            files,
         })
     }
 

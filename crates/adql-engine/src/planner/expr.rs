@@ -14,13 +14,26 @@ use super::Planner;
 use crate::error::{EngineError, Result};
 
 impl Planner<'_> {
-    /// Lowers an expression over the FROM table.
+    /// Lowers an expression over the FROM table. An expression DataFusion
+    /// cannot type (what the checker let through) is an error at its span.
     pub(crate) fn expr(&self, e: &Ast, scope: &Scope, schema: &DFSchema) -> Result<Expr> {
+        let lowered = self.lower(e, scope, schema)?;
+        if let Err(error) = lowered.get_type(schema) {
+            // Columns this schema does not hold (aggregates, outer
+            // references) are resolved later: only type errors count here.
+            if super::datafusion_errors::is_planning(&error) {
+                return Err(super::datafusion_errors::diagnostic(&error, e.span()));
+            }
+        }
+        Ok(lowered)
+    }
+
+    fn lower(&self, e: &Ast, scope: &Scope, schema: &DFSchema) -> Result<Expr> {
         Ok(match e {
             Ast::Column(name) => self.column(name, scope)?,
             Ast::Literal(l) => literal(&l.value, l.span)?,
             Ast::Unary { op, expr, .. } => {
-                let inner = self.expr(expr, scope, schema)?;
+                let inner = numeric_string(self.expr(expr, scope, schema)?);
                 match op {
                     UnaryOp::Minus => Expr::Negative(Box::new(inner)),
                     UnaryOp::Plus => inner,
@@ -36,6 +49,8 @@ impl Planner<'_> {
                 if op.is_comparison() {
                     let (l, r) = coerce_string_literal(l, r, schema, e.span())?;
                     binary_expr(l, comparison(*op), r)
+                } else if op.is_arithmetic() {
+                    binary_expr(numeric_string(l), operator(*op), numeric_string(r))
                 } else {
                     binary_expr(l, operator(*op), r)
                 }
@@ -340,6 +355,22 @@ fn cast_type(t: adql_syntax::ast::CastType) -> Option<DataType> {
         Timestamp => DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
         Point | Circle | Polygon => return None,
     })
+}
+
+/// A string literal that reads as a number, as a number (`'30' * 2`, as
+/// PostgreSQL reads it); anything else unchanged (the checker has reported
+/// strings that are not numbers).
+fn numeric_string(e: Expr) -> Expr {
+    if let Expr::Literal(ScalarValue::Utf8(Some(s)), _) = &e {
+        let t = s.trim();
+        if let Ok(i) = t.parse::<i64>() {
+            return lit(i);
+        }
+        if let Ok(f) = t.parse::<f64>() {
+            return lit(f);
+        }
+    }
+    e
 }
 
 /// A string literal compared with a number is read as a number.

@@ -4,6 +4,9 @@
 //! (conditions and values), `function` (built-in, aggregate and geometry calls).
 //! The AST goes straight to a `LogicalPlan`: no SQL text in between.
 
+mod datafusion_errors;
+
+pub use datafusion_errors::planning_error;
 mod expr;
 mod function;
 mod pruning;

@@ -11,6 +11,12 @@ use crate::features::{Feature, FeatureSet};
 use crate::functions::{closest, udf_catalogue, Builtin, FunctionSignature, ValueKind};
 use crate::span::Span;
 
+mod types;
+mod version;
+
+use types::Scope;
+pub use types::{ColumnTypes, TableInScope, UntypedColumns, TYPE_ERRORS};
+
 /// What the checker accepts.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
@@ -20,10 +26,22 @@ pub struct CheckOptions {
     pub strict: bool,
     /// User-defined functions declared by the caller, beside the UDF catalogue.
     pub udfs: Vec<FunctionSignature>,
+    /// The ADQL version checked against.
+    pub language: crate::Language,
 }
 
-/// Checks a parsed query; returns every error and warning found.
+/// Checks a parsed query; returns every error and warning found. Columns are
+/// of unknown type (see [`check_typed`]).
 pub fn check(query: &Query, options: &CheckOptions) -> Vec<Diagnostic> {
+    check_typed(query, options, &UntypedColumns)
+}
+
+/// Checks a parsed query knowing the types of its columns (from a catalogue).
+pub fn check_typed<'q>(
+    query: &'q Query,
+    options: &'q CheckOptions,
+    columns: &'q dyn ColumnTypes,
+) -> Vec<Diagnostic> {
     let mut declared: HashMap<String, Vec<&FunctionSignature>> = HashMap::new();
     for sig in &options.udfs {
         declared
@@ -31,8 +49,11 @@ pub fn check(query: &Query, options: &CheckOptions) -> Vec<Diagnostic> {
             .or_default()
             .push(sig);
     }
+    let scope = Scope::of(query);
     let mut checker = Checker {
         options,
+        columns,
+        scope,
         declared,
         diagnostics: Vec::new(),
     };
@@ -56,6 +77,8 @@ fn catalogue() -> &'static HashMap<String, Vec<FunctionSignature>> {
 
 struct Checker<'o> {
     options: &'o CheckOptions,
+    columns: &'o dyn ColumnTypes,
+    scope: Scope<'o>,
     /// Functions declared by the caller, by lower-case name.
     declared: HashMap<String, Vec<&'o FunctionSignature>>,
     diagnostics: Vec<Diagnostic>,
@@ -102,6 +125,7 @@ impl<'o> Checker<'o> {
     fn query(&mut self, query: &Query) {
         if let (Some(first), Some(last)) = (query.with.first(), query.with.last()) {
             self.feature(Feature::CommonTable, "WITH", first.span.to(last.span));
+            self.requires_21("WITH", first.span.to(last.span));
         }
         for cte in &query.with {
             self.query(&cte.query);
@@ -109,9 +133,11 @@ impl<'o> Checker<'o> {
         self.set_expr(&query.body);
         for item in &query.order_by {
             self.value(&item.expr);
+            self.sort_key_20(&item.expr);
         }
         if let Some(offset) = &query.offset {
             self.feature(Feature::Offset, "OFFSET", offset.span);
+            self.requires_21("OFFSET", offset.span);
         }
     }
 
@@ -127,6 +153,7 @@ impl<'o> Checker<'o> {
                 };
                 let span = Span::new(op.left.span().end, op.right.span().start);
                 self.feature(Feature::Sets, name, span);
+                self.requires_21(name, span);
                 self.set_expr(&op.left);
                 self.set_expr(&op.right);
             }
@@ -155,6 +182,7 @@ impl<'o> Checker<'o> {
         }
         for e in &select.group_by {
             self.value(e);
+            self.grouping_key_20(e);
         }
         if let Some(having) = &select.having {
             self.condition(having, "HAVING");
@@ -251,9 +279,12 @@ impl<'o> Checker<'o> {
             }
             Expr::Not { expr, .. } => self.condition(expr, "NOT"),
             Expr::Nested { expr, .. } => self.walk_condition(expr),
-            Expr::Binary { left, right, .. } => {
+            Expr::Binary {
+                left, right, op, ..
+            } => {
                 self.value(left);
                 self.value(right);
+                self.comparable(left, right, comparison_name(*op));
             }
             Expr::Between {
                 expr, low, high, ..
@@ -261,11 +292,14 @@ impl<'o> Checker<'o> {
                 self.value(expr);
                 self.value(low);
                 self.value(high);
+                self.comparable(expr, low, "BETWEEN");
+                self.comparable(expr, high, "BETWEEN");
             }
             Expr::InList { expr, list, .. } => {
                 self.value(expr);
                 for v in list {
                     self.value(v);
+                    self.comparable(expr, v, "IN");
                 }
             }
             Expr::InSubquery { expr, query, .. } => {
@@ -281,9 +315,13 @@ impl<'o> Checker<'o> {
             } => {
                 if *case_insensitive {
                     self.feature(Feature::String, "ILIKE", *span);
+                    self.requires_21("ILIKE", *span);
                 }
                 self.value(expr);
                 self.value(pattern);
+                let what = if *case_insensitive { "ILIKE" } else { "LIKE" };
+                self.expect(expr, ValueKind::String, what);
+                self.expect(pattern, ValueKind::String, what);
             }
             Expr::IsNull { expr, .. } => self.value(expr),
             Expr::Exists { query, .. } => self.query(query),
@@ -316,32 +354,41 @@ impl<'o> Checker<'o> {
             Expr::Column(_) | Expr::Literal(_) => {}
             Expr::Nested { expr, .. } => self.walk_value(expr),
             Expr::Unary { expr, .. } => {
-                self.not_geometry(expr, "a sign");
                 self.value(expr);
+                self.expect(expr, ValueKind::Numeric, "a sign");
             }
             Expr::Binary {
                 op, left, right, ..
-            } if op.is_arithmetic() || *op == BinaryOp::Concat => {
-                let what = if *op == BinaryOp::Concat {
-                    "`||`"
-                } else {
-                    "arithmetic"
-                };
-                self.not_geometry(left, what);
-                self.not_geometry(right, what);
+            } if op.is_arithmetic() => {
                 self.value(left);
                 self.value(right);
+                self.expect(left, ValueKind::Numeric, "arithmetic");
+                self.expect(right, ValueKind::Numeric, "arithmetic");
+            }
+            Expr::Binary {
+                op: BinaryOp::Concat,
+                left,
+                right,
+                ..
+            } => {
+                self.value(left);
+                self.value(right);
+                self.not_geometry(left, "`||`");
+                self.not_geometry(right, "`||`");
             }
             Expr::Function(call) => self.function(call),
             Expr::Aggregate(agg) => {
                 if let Some(arg) = &agg.arg {
                     self.value(arg);
                 }
+                self.aggregate_argument(agg);
             }
             Expr::Geometry(g) => self.geometry(g),
-            Expr::Cast { expr, span, .. } => {
+            Expr::Cast { expr, span, target } => {
                 self.feature(Feature::Type, "CAST", *span);
+                self.requires_21("CAST", *span);
                 self.value(expr);
+                self.cast_operand(expr, target);
             }
             Expr::Case(case) => self.case(case),
             other => self.walk_condition(other),
@@ -392,6 +439,13 @@ impl<'o> Checker<'o> {
         if let Some(e) = &case.else_result {
             self.value(e);
         }
+        self.same_kinds(
+            case.whens
+                .iter()
+                .map(|w| &w.result)
+                .chain(case.else_result.as_ref()),
+            "CASE",
+        );
     }
 
     fn arity_error(&mut self, name: &str, expected: &str, found: usize, span: Span) {
@@ -415,6 +469,12 @@ impl<'o> Checker<'o> {
         if let Some(feature) = builtin.feature() {
             self.feature(feature, builtin.name(), call.name.span);
         }
+        if matches!(
+            builtin,
+            Builtin::Lower | Builtin::Upper | Builtin::InUnit | Builtin::Coalesce
+        ) {
+            self.requires_21(builtin.name(), call.name.span);
+        }
         let (min, max) = builtin.arity();
         let n = call.args.len();
         if builtin == Builtin::Distance && n == 3 {
@@ -432,6 +492,22 @@ impl<'o> Checker<'o> {
             return self.arity_error(builtin.name(), &expected, n, call.span);
         }
         let args = &call.args;
+        for (index, arg) in args.iter().enumerate() {
+            // These arguments have checks of their own below.
+            let own_check = matches!(
+                builtin,
+                Builtin::Coord1 | Builtin::Coord2 | Builtin::Distance | Builtin::Region
+            ) || (builtin == Builtin::InUnit && index == 1);
+            if own_check {
+                continue;
+            }
+            if let Some(wanted) = builtin.param_kind(index, n) {
+                self.expect(arg, wanted, builtin.name());
+            }
+        }
+        if builtin == Builtin::Coalesce {
+            self.same_kinds(args.iter(), "COALESCE");
+        }
         match builtin {
             Builtin::Round | Builtin::Truncate if n == 2 && !is_signed_integer(&args[1]) => {
                 self.error(
@@ -464,15 +540,48 @@ impl<'o> Checker<'o> {
                     args[0].span(),
                 );
             }
-            Builtin::Coord1 | Builtin::Coord2 => self.point_like(&args[0], builtin.name()),
+            Builtin::Region => {
+                if let Expr::Literal(Literal {
+                    value: LiteralValue::String(text),
+                    span,
+                }) = &args[0]
+                {
+                    // Valid STC-S that this library does not convert (FK4, …)
+                    // is the engine's to report, not a type error.
+                    let invalid = match adql_geom::stcs::parse(text) {
+                        Err(
+                            adql_geom::GeomError::UnsupportedFrame(_)
+                            | adql_geom::GeomError::Unsupported(_),
+                        )
+                        | Ok(_) => None,
+                        Err(e) => Some(e),
+                    };
+                    if let Some(e) = invalid {
+                        self.error(
+                            "bad-region",
+                            format!("REGION's argument is not a valid STC-S region: {e}"),
+                            *span,
+                        )
+                        .notes
+                        .push("STC-S reads e.g. 'Circle ICRS 10 20 1' or 'Polygon ICRS 10 20 11 20 11 21'".into());
+                    }
+                }
+            }
+            Builtin::Coord1 | Builtin::Coord2 => {
+                self.point_like(&args[0], builtin.name());
+                self.coord_value_20(&args[0], builtin.name());
+            }
             Builtin::Distance if n == 2 => {
                 self.point_like(&args[0], "DISTANCE");
                 self.point_like(&args[1], "DISTANCE");
+                self.coord_value_20(&args[0], "DISTANCE");
+                self.coord_value_20(&args[1], "DISTANCE");
             }
             Builtin::Distance => {
                 for a in args {
                     self.coordinate(a, "DISTANCE");
                 }
+                self.requires_21("DISTANCE of four coordinates", call.span);
             }
             _ => {}
         }
@@ -483,7 +592,14 @@ impl<'o> Checker<'o> {
         let n = call.args.len();
         let sigs = self.signatures(&key);
         if !sigs.is_empty() {
-            if !sigs.iter().any(|s| s.params.len() == n) {
+            // One signature of this arity: its parameter types are checked
+            // (with several, any of them may be meant).
+            let fitting: Vec<Vec<ValueKind>> = sigs
+                .iter()
+                .filter(|s| s.params.len() == n)
+                .map(|s| s.params.iter().map(|(_, t)| t.kind()).collect())
+                .collect();
+            if fitting.is_empty() {
                 let mut counts: Vec<usize> = sigs.iter().map(|s| s.params.len()).collect();
                 counts.sort_unstable();
                 counts.dedup();
@@ -505,6 +621,14 @@ impl<'o> Checker<'o> {
                 );
                 if let Some(d) = self.diagnostics.last_mut() {
                     d.notes.push(format!("declared as {forms}"));
+                }
+            }
+            if let [kinds] = fitting.as_slice() {
+                let name = call.name.value.clone();
+                for (arg, kind) in call.args.iter().zip(kinds) {
+                    if *kind != ValueKind::Unknown {
+                        self.expect(arg, *kind, &name);
+                    }
                 }
             }
             return;
@@ -555,7 +679,10 @@ impl<'o> Checker<'o> {
 
     /// An argument that must be a point (or a column or function that may hold one).
     fn point_like(&mut self, arg: &Expr, function: &str) {
-        if matches!(self.kind(arg), ValueKind::Numeric | ValueKind::String) {
+        if matches!(
+            self.kind(arg),
+            ValueKind::Numeric | ValueKind::String | ValueKind::Timestamp
+        ) {
             self.error(
                 "point-expected",
                 format!("{function} needs a point here, such as POINT('ICRS', ra, dec)"),
@@ -566,10 +693,31 @@ impl<'o> Checker<'o> {
 
     /// An argument that must be a coordinate, not a geometry.
     fn coordinate(&mut self, arg: &Expr, function: &str) {
-        if self.kind(arg) == ValueKind::Geometry {
+        match self.kind(arg) {
+            ValueKind::Geometry => {
+                self.error(
+                    "coordinate-expected",
+                    format!("{function} needs a coordinate (a number) here, not a geometry"),
+                    arg.span(),
+                );
+            }
+            ValueKind::String | ValueKind::Timestamp => {
+                self.expect(arg, ValueKind::Numeric, &format!("{function}'s coordinate"))
+            }
+            _ => {}
+        }
+    }
+
+    /// A constant radius must be in [0, 180] degrees.
+    fn radius(&mut self, arg: &Expr) {
+        let Some(r) = constant_number(arg) else {
+            return;
+        };
+        if !(0.0..=180.0).contains(&r) {
+            let why = if r < 0.0 { "negative" } else { "over 180°" };
             self.error(
-                "coordinate-expected",
-                format!("{function} needs a coordinate (a number) here, not a geometry"),
+                "bad-radius",
+                format!("a circle's radius is in degrees from 0 to 180; this one is {why} ({r})"),
                 arg.span(),
             );
         }
@@ -587,6 +735,12 @@ impl<'o> Checker<'o> {
         };
         let name_span = Span::new(g.span.start, g.span.start + name.len());
         self.feature(feature, name, name_span);
+        if g.coord_sys.is_none() {
+            self.requires_21(
+                &format!("{name} without a coordinate system argument"),
+                name_span,
+            );
+        }
         let n = g.args.len();
         let kinds: Vec<ValueKind> = g.args.iter().map(|a| self.kind(a)).collect();
         let is_num = |k: &ValueKind| matches!(k, ValueKind::Numeric | ValueKind::String);
@@ -621,8 +775,13 @@ impl<'o> Checker<'o> {
                     for a in &g.args[1..] {
                         self.coordinate(a, name);
                     }
+                    self.requires_21(&format!("{name} with a point as centre"), g.args[0].span());
                 } else {
                     self.arity_error(name, what, n, g.span);
+                    return;
+                }
+                if g.shape == Shape::Circle {
+                    self.radius(&g.args[n - 1]);
                 }
             }
             Shape::Polygon => {
@@ -637,6 +796,9 @@ impl<'o> Checker<'o> {
                 } else if geoms > 0 || (nums == 0 && n % 2 == 1) {
                     if n < 3 {
                         self.arity_error(name, "at least three vertices", n, g.span);
+                    }
+                    if geoms > 0 {
+                        self.requires_21("POLYGON with points as vertices", g.span);
                     }
                 } else if n < 6 || n % 2 == 1 {
                     let d = self.error(
@@ -662,7 +824,8 @@ impl<'o> Checker<'o> {
 
     fn kind_inner(&self, e: &Expr) -> ValueKind {
         match e {
-            Expr::Column(_) => ValueKind::Unknown,
+            Expr::Column(name) if self.scope.is_local(name) => ValueKind::Unknown,
+            Expr::Column(name) => self.columns.column_kind(&self.scope.tables, name),
             Expr::Literal(lit) => match lit.value {
                 LiteralValue::Number { .. } => ValueKind::Numeric,
                 LiteralValue::String(_) => ValueKind::String,
@@ -686,11 +849,18 @@ impl<'o> Checker<'o> {
             Expr::Function(call) => match call.builtin {
                 Some(Builtin::Coalesce) => self.first_known(call.args.iter()),
                 Some(b) => b.result_kind(),
-                None => self
-                    .signatures(&call.name.value)
-                    .first()
-                    .map(|s| s.returns.kind())
-                    .unwrap_or(ValueKind::Unknown),
+                None => {
+                    // The declared result, when every signature of this arity agrees.
+                    let sigs = self.signatures(&call.name.value);
+                    let mut kinds = sigs
+                        .iter()
+                        .filter(|s| s.params.len() == call.args.len())
+                        .map(|s| s.returns.kind());
+                    match kinds.next() {
+                        Some(k) if kinds.all(|other| other == k) => k,
+                        _ => ValueKind::Unknown,
+                    }
+                }
             },
             Expr::Aggregate(agg) => match (agg.func, &agg.arg) {
                 (AggregateFunc::Max | AggregateFunc::Min, Some(arg)) => self.kind(arg),
@@ -700,7 +870,7 @@ impl<'o> Checker<'o> {
             Expr::Cast { target, .. } => match target {
                 CastType::Point | CastType::Circle | CastType::Polygon => ValueKind::Geometry,
                 CastType::Char(_) | CastType::Varchar(_) => ValueKind::String,
-                CastType::Timestamp => ValueKind::Unknown,
+                CastType::Timestamp => ValueKind::Timestamp,
                 _ => ValueKind::Numeric,
             },
             Expr::Case(case) => self.first_known(
@@ -712,11 +882,20 @@ impl<'o> Checker<'o> {
         }
     }
 
+    /// The kind of COALESCE's or CASE's result: the first known kind among
+    /// the branches, where a string literal that reads as a number yields
+    /// to a number beside it.
     fn first_known<'e>(&self, exprs: impl Iterator<Item = &'e Expr>) -> ValueKind {
-        exprs
-            .map(|e| self.kind(e))
-            .find(|k| *k != ValueKind::Unknown)
-            .unwrap_or(ValueKind::Unknown)
+        let kinds: Vec<(ValueKind, bool)> = exprs
+            .map(|e| (self.kind(e), types::numeric_string(e)))
+            .filter(|(k, _)| *k != ValueKind::Unknown)
+            .collect();
+        if kinds.iter().any(|(k, _)| *k == ValueKind::Numeric) {
+            if let Some((k, _)) = kinds.iter().find(|(_, numeric_string)| !numeric_string) {
+                return *k;
+            }
+        }
+        kinds.first().map_or(ValueKind::Unknown, |(k, _)| *k)
     }
 }
 
@@ -728,6 +907,34 @@ fn signature_text(sig: &FunctionSignature) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!("{}({params}) -> {}", sig.name, sig.returns.0)
+}
+
+/// The words for a comparison operator in messages.
+fn comparison_name(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Eq => "=",
+        BinaryOp::NotEq => "<>",
+        BinaryOp::Lt => "<",
+        BinaryOp::Gt => ">",
+        BinaryOp::LtEq => "<=",
+        BinaryOp::GtEq => ">=",
+        _ => "an operator",
+    }
+}
+
+/// The value of a number literal, signed or not.
+fn constant_number(e: &Expr) -> Option<f64> {
+    match e.unnested() {
+        Expr::Literal(Literal {
+            value: LiteralValue::Number { text, .. },
+            ..
+        }) => text.parse().ok(),
+        Expr::Unary { op, expr, .. } => {
+            let v = constant_number(expr)?;
+            Some(if *op == UnaryOp::Minus { -v } else { v })
+        }
+        _ => None,
+    }
 }
 
 fn is_unsigned_integer(e: &Expr) -> bool {

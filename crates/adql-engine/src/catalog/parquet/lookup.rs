@@ -1,0 +1,246 @@
+//! Key lookups: the rows whose string key equals one value, found without a
+//! scan. Snapshots keep a bloom filter of each row group's keyed columns
+//! (`obs_publisher_did`, see `obscore::snapshot::KEYED_COLUMNS`); a lookup
+//! reads the filters once (then keeps them), skips every row group whose
+//! filter or min/max rules the value out, and in the others decodes the key
+//! first and — through the page index — only the pages of the other columns
+//! that hold a match. A file without bloom filters is read whole: slower,
+//! still correct.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{Array, RecordBatch, Scalar, StringArray};
+use arrow::datatypes::SchemaRef;
+use datafusion::common::{DataFusionError, Result as DfResult};
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::datasource::physical_plan::parquet::{
+    DefaultParquetFileReaderFactory, ParquetFileReaderFactory,
+};
+use datafusion::datasource::TableProvider;
+use datafusion::object_store::{ObjectMeta, ObjectStore};
+use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
+use futures::TryStreamExt;
+use parquet::arrow::arrow_reader::{
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, RowFilter,
+};
+use parquet::arrow::async_reader::AsyncFileReader;
+use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use parquet::bloom_filter::Sbbf;
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
+use parquet::file::statistics::Statistics as ParquetStatistics;
+
+use super::ParquetTable;
+
+/// One file of a table, with what lookups keep of it.
+pub(super) struct TableFile {
+    path: PathBuf,
+    store: Arc<dyn ObjectStore>,
+    object: ObjectMeta,
+    footer: Arc<ParquetMetaData>,
+    /// The footer with the page index, read on the first lookup.
+    indexed: tokio::sync::OnceCell<Arc<ParquetMetaData>>,
+    /// Leaf column → its row groups' bloom filters (`None` where a row group
+    /// has none), read on the first lookup by that column.
+    blooms: Mutex<HashMap<usize, Arc<Vec<Option<Sbbf>>>>>,
+}
+
+impl std::fmt::Debug for TableFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableFile")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TableFile {
+    /// The file at `path`, in `store` as `object`, whose footer is `footer`.
+    pub(super) fn new(
+        path: PathBuf,
+        store: Arc<dyn ObjectStore>,
+        object: ObjectMeta,
+        footer: Arc<ParquetMetaData>,
+    ) -> TableFile {
+        TableFile {
+            path,
+            store,
+            object,
+            footer,
+            indexed: tokio::sync::OnceCell::new(),
+            blooms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A reader of the file through its object store (ranged reads).
+    fn reader(&self) -> DfResult<Box<dyn AsyncFileReader>> {
+        let reader = DefaultParquetFileReaderFactory::new(Arc::clone(&self.store)).create_reader(
+            0,
+            PartitionedFile::from(self.object.clone()),
+            None,
+            &ExecutionPlanMetricsSet::new(),
+        )?;
+        Ok(reader)
+    }
+
+    async fn bloom_filters(&self, leaf: usize) -> DfResult<Arc<Vec<Option<Sbbf>>>> {
+        if let Some(known) = self.blooms.lock().expect("not poisoned").get(&leaf) {
+            return Ok(Arc::clone(known));
+        }
+        let metadata = ArrowReaderMetadata::try_new(
+            Arc::clone(&self.footer),
+            ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Skip),
+        )?;
+        let mut builder =
+            ParquetRecordBatchStreamBuilder::new_with_metadata(self.reader()?, metadata);
+        let mut filters = Vec::with_capacity(self.footer.num_row_groups());
+        for row_group in 0..self.footer.num_row_groups() {
+            filters.push(
+                builder
+                    .get_row_group_column_bloom_filter(row_group, leaf)
+                    .await?,
+            );
+        }
+        let filters = Arc::new(filters);
+        self.blooms
+            .lock()
+            .expect("not poisoned")
+            .insert(leaf, Arc::clone(&filters));
+        Ok(filters)
+    }
+
+    /// The row groups that may hold `value` in the leaf column `leaf`.
+    async fn candidates(&self, leaf: usize, value: &str) -> DfResult<Vec<usize>> {
+        let blooms = self.bloom_filters(leaf).await?;
+        let bytes = value.as_bytes();
+        let mut out = Vec::new();
+        for (index, row_group) in self.footer.row_groups().iter().enumerate() {
+            // Min/max (possibly truncated, still bounds) rule out sorted keys.
+            if let Some(ParquetStatistics::ByteArray(s)) = row_group.column(leaf).statistics() {
+                let below = s.min_opt().is_some_and(|min| bytes < min.data());
+                let above = s.max_opt().is_some_and(|max| bytes > max.data());
+                if below || above {
+                    continue;
+                }
+            }
+            if let Some(Some(bloom)) = blooms.get(index) {
+                if !bloom.check(bytes) {
+                    continue;
+                }
+            }
+            out.push(index);
+        }
+        Ok(out)
+    }
+
+    /// Rows of this file whose `key` is `value`, with `columns`, read with
+    /// the table's `schema` (string columns as the table types them).
+    async fn find_equal(
+        &self,
+        schema: &SchemaRef,
+        key: &str,
+        value: &str,
+        columns: &[&str],
+    ) -> DfResult<Vec<RecordBatch>> {
+        let descriptor = self.footer.file_metadata().schema_descr();
+        let Some(leaf) = descriptor.columns().iter().position(|c| c.name() == key) else {
+            return Err(DataFusionError::Plan(format!("no column {key}")));
+        };
+        let roots = |names: &[&str]| -> DfResult<Vec<usize>> {
+            let fields = descriptor.root_schema().get_fields();
+            names
+                .iter()
+                .map(|name| {
+                    fields
+                        .iter()
+                        .position(|f| f.name() == *name)
+                        .ok_or_else(|| DataFusionError::Plan(format!("no column {name}")))
+                })
+                .collect()
+        };
+        let key_root = roots(&[key])?;
+        let mut wanted = roots(columns)?;
+        wanted.extend(&key_root);
+        let row_groups = self.candidates(leaf, value).await?;
+        if row_groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let indexed = self
+            .indexed
+            .get_or_try_init(|| async {
+                DFParquetMetadata::new(self.store.as_ref(), &self.object)
+                    .with_page_index_policy(Some(PageIndexPolicy::Optional))
+                    .fetch_metadata()
+                    .await
+            })
+            .await?;
+        let metadata = ArrowReaderMetadata::try_new(
+            Arc::clone(indexed),
+            ArrowReaderOptions::new().with_schema(Arc::clone(schema)),
+        )?;
+        let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(self.reader()?, metadata);
+        let key_mask = ProjectionMask::roots(builder.parquet_schema(), key_root);
+        let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
+        let target = value.to_string();
+        let predicate = ArrowPredicateFn::new(key_mask, move |batch: RecordBatch| {
+            let keys = batch.column(0);
+            let wanted =
+                arrow::compute::cast(&StringArray::from(vec![target.as_str()]), keys.data_type())?;
+            arrow::compute::kernels::cmp::eq(keys, &Scalar::new(wanted))
+        });
+        let stream = builder
+            .with_row_groups(row_groups)
+            .with_projection(mask)
+            .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
+            .build()?;
+        let batches: Vec<RecordBatch> = stream.try_collect().await?;
+        let mut out = Vec::with_capacity(batches.len());
+        for batch in batches.into_iter().filter(|b| b.num_rows() > 0) {
+            let order = columns
+                .iter()
+                .map(|name| batch.schema().index_of(name))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push(batch.project(&order)?);
+        }
+        Ok(out)
+    }
+}
+
+impl ParquetTable {
+    /// How many row groups a lookup of `value` in `key` reads, of how many:
+    /// what the bloom filters and min/max leave (for EXPLAIN-like reports and tests).
+    pub async fn lookup_row_groups(&self, key: &str, value: &str) -> DfResult<(usize, usize)> {
+        let (mut read, mut total) = (0, 0);
+        for file in &self.files {
+            let descriptor = file.footer.file_metadata().schema_descr();
+            let Some(leaf) = descriptor.columns().iter().position(|c| c.name() == key) else {
+                return Err(DataFusionError::Plan(format!("no column {key}")));
+            };
+            read += file.candidates(leaf, value).await?.len();
+            total += file.footer.num_row_groups();
+        }
+        Ok((read, total))
+    }
+
+    /// The rows whose string column `key` equals `value`, with `columns` (in
+    /// that order): a key lookup that reads only the row groups whose bloom
+    /// filter admits `value` (see the module's note).
+    pub async fn find_equal(
+        &self,
+        key: &str,
+        value: &str,
+        columns: &[&str],
+    ) -> DfResult<Vec<RecordBatch>> {
+        let schema = self.eager.schema();
+        let mut out = Vec::new();
+        for file in &self.files {
+            let rows = file
+                .find_equal(&schema, key, value, columns)
+                .await
+                .map_err(|e| e.context(format!("{}", file.path.display())))?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}
