@@ -32,6 +32,10 @@ fn numeric() -> impl Strategy<Value = String> {
             inner.clone().prop_map(|a| format!("({a} * '7')")),
             inner.clone().prop_map(|a| format!("-({a})")),
             inner.clone().prop_map(|a| format!("ABS({a})")),
+            // Numeric string literals where numbers go convert.
+            inner.clone().prop_map(|a| format!("COALESCE({a}, '7')")),
+            Just("ABS('-3')".to_string()),
+            Just("SQRT('4')".to_string()),
             inner.clone().prop_map(|a| format!("ROUND({a}, 2)")),
             inner.clone().prop_map(|a| format!("FLOOR({a})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("COALESCE({a}, {b})")),

@@ -26,8 +26,12 @@ use crate::error::{ObscoreError, Result};
 use crate::model::{schema_of, ColumnDef};
 
 /// Columns whose values identify a row (DataLink's dataset IDs): each row group
-/// keeps a bloom filter of them, so that finding one row reads one row group.
+/// keeps a bloom filter of them, and the first has an index beside the file
+/// ([`crate::id_index`]), so that finding one row reads one page per column.
 pub const KEYED_COLUMNS: &[&str] = &["obs_publisher_did"];
+
+/// Data page size limit.
+const DATA_PAGE_BYTES: usize = 64 * 1024;
 
 /// False-positive rate of the keyed columns' bloom filters: with the full
 /// snapshot's 130 row groups a lookup reads about 0.13 needless ones.
@@ -175,6 +179,8 @@ pub struct SnapshotWriter {
     rows: u64,
     coverage: Option<Coverage>,
     sky_sorted: bool,
+    /// The dataset-ID index, when the table has the ID column.
+    ids: Option<crate::id_index::IdIndexBuilder>,
 }
 
 impl SnapshotWriter {
@@ -224,6 +230,9 @@ impl SnapshotWriter {
             .set_max_row_group_row_count(Some(row_group_rows.max(1)))
             .set_compression(Compression::SNAPPY)
             .set_statistics_enabled(EnabledStatistics::Page)
+            // Pages of at most 64 KiB: reading one row (a dataset's links)
+            // decodes a page per column, not a row group's worth.
+            .set_data_page_size_limit(DATA_PAGE_BYTES)
             .set_created_by(format!("adql-rs {}", env!("CARGO_PKG_VERSION")));
         for column in KEYED_COLUMNS {
             if full.field_with_name(column).is_ok() {
@@ -238,6 +247,10 @@ impl SnapshotWriter {
         let path = temp.join("part-00000.parquet");
         let file = File::create(&path).map_err(|e| ObscoreError::io(&path, e))?;
         let writer = ArrowWriter::try_new(file, full.clone(), Some(props))?;
+        let ids = full
+            .field_with_name(KEYED_COLUMNS[0])
+            .is_ok()
+            .then(Default::default);
         Ok(SnapshotWriter {
             target,
             temp,
@@ -248,6 +261,7 @@ impl SnapshotWriter {
             rows: 0,
             coverage: None,
             sky_sorted: true,
+            ids,
         })
     }
 
@@ -276,6 +290,17 @@ impl SnapshotWriter {
                 },
             });
         }
+        if let Some(ids) = &mut self.ids {
+            if let Ok(index) = batch.schema().index_of(KEYED_COLUMNS[0]) {
+                let column = arrow::compute::cast(batch.column(index), &DataType::Utf8)?;
+                let column = column.as_string::<i32>();
+                for row in 0..column.len() {
+                    if column.is_valid(row) {
+                        ids.add(column.value(row), self.rows + row as u64)?;
+                    }
+                }
+            }
+        }
         let mut columns = batch.columns().to_vec();
         columns.extend(hidden);
         let full = RecordBatch::try_new(self.full.clone(), columns)?;
@@ -292,6 +317,11 @@ impl SnapshotWriter {
     pub fn finish(mut self) -> Result<Snapshot> {
         let writer = self.writer.take().expect("open until finish");
         let metadata = writer.close()?;
+        if let Some(ids) = self.ids.take() {
+            ids.write(&crate::id_index::path_for(
+                &self.temp.join("part-00000.parquet"),
+            ))?;
+        }
         let manifest = Manifest {
             format: "adql-rs snapshot".into(),
             version: FORMAT_VERSION,

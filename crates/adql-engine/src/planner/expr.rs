@@ -360,7 +360,7 @@ fn cast_type(t: adql_syntax::ast::CastType) -> Option<DataType> {
 /// A string literal that reads as a number, as a number (`'30' * 2`, as
 /// PostgreSQL reads it); anything else unchanged (the checker has reported
 /// strings that are not numbers).
-fn numeric_string(e: Expr) -> Expr {
+pub(super) fn numeric_string(e: Expr) -> Expr {
     if let Expr::Literal(ScalarValue::Utf8(Some(s)), _) = &e {
         let t = s.trim();
         if let Ok(i) = t.parse::<i64>() {

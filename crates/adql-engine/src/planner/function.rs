@@ -34,6 +34,28 @@ impl Planner<'_> {
         let Some(builtin) = f.builtin else {
             return self.catalogue_function(f, args, scope, schema);
         };
+        // A string literal that reads as a number, where a number is wanted
+        // (`ABS('3')`, `COALESCE(s_ra, '0')`), is that number, as the checker
+        // allows it (PostgreSQL's conversion).
+        let n = args.len();
+        let numeric_beside = builtin == Builtin::Coalesce
+            && args
+                .iter()
+                .any(|a| a.get_type(schema).is_ok_and(|t| t.is_numeric()));
+        let args: Vec<Expr> = args
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let wants_number =
+                    builtin.param_kind(i, n) == Some(adql_syntax::functions::ValueKind::Numeric);
+                if wants_number || numeric_beside {
+                    super::expr::numeric_string(a)
+                } else {
+                    a
+                }
+            })
+            .collect();
+        let mut args = args;
         let float = |e: Expr| cast(e, DataType::Float64);
         let one = |args: &mut Vec<Expr>| args.remove(0);
         use Builtin as B;

@@ -1,11 +1,13 @@
 //! Key lookups: the rows whose string key equals one value, found without a
-//! scan. Snapshots keep a bloom filter of each row group's keyed columns
-//! (`obs_publisher_did`, see `obscore::snapshot::KEYED_COLUMNS`); a lookup
-//! reads the filters once (then keeps them), skips every row group whose
-//! filter or min/max rules the value out, and in the others decodes the key
-//! first and — through the page index — only the pages of the other columns
-//! that hold a match. A file without bloom filters is read whole: slower,
-//! still correct.
+//! scan. A snapshot file has an index of its dataset IDs beside it
+//! (`obscore::id_index`): a lookup by `obs_publisher_did` reads its bucket
+//! and then, through the page index, only the pages holding those rows (the
+//! key is compared, so hash collisions drop out). Other keyed columns, and
+//! files without the index, use the bloom filter of each row group's keyed
+//! columns (`obscore::snapshot::KEYED_COLUMNS`): read once, then kept, they
+//! and min/max rule row groups out, and in the others the key is decoded
+//! first and the other columns only where it matches. A file with neither is
+//! read whole: slower, still correct.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,11 +22,12 @@ use datafusion::datasource::physical_plan::parquet::{
     DefaultParquetFileReaderFactory, ParquetFileReaderFactory,
 };
 use datafusion::datasource::TableProvider;
-use datafusion::object_store::{ObjectMeta, ObjectStore};
+use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use futures::TryStreamExt;
+use obscore::id_index::IdIndex;
 use parquet::arrow::arrow_reader::{
-    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, RowFilter,
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, RowFilter, RowSelection, RowSelector,
 };
 use parquet::arrow::async_reader::AsyncFileReader;
 use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
@@ -45,6 +48,8 @@ pub(super) struct TableFile {
     /// Leaf column → its row groups' bloom filters (`None` where a row group
     /// has none), read on the first lookup by that column.
     blooms: Mutex<HashMap<usize, Arc<Vec<Option<Sbbf>>>>>,
+    /// The dataset-ID index beside the file, if there is one (read once).
+    ids: tokio::sync::OnceCell<Option<IdIndex>>,
 }
 
 impl std::fmt::Debug for TableFile {
@@ -70,7 +75,69 @@ impl TableFile {
             footer,
             indexed: tokio::sync::OnceCell::new(),
             blooms: Mutex::new(HashMap::new()),
+            ids: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Where the ID index would be: beside the file, extension `.ids`.
+    fn index_location(&self) -> datafusion::object_store::path::Path {
+        let here = std::path::Path::new(self.object.location.as_ref());
+        datafusion::object_store::path::Path::from(
+            here.with_extension(obscore::id_index::EXTENSION)
+                .to_string_lossy()
+                .as_ref(),
+        )
+    }
+
+    /// The ID index's header; `None` without one (older snapshots, other
+    /// Parquet files) or if it is unreadable (lookups then use the bloom filters).
+    async fn id_index(&self) -> Option<&IdIndex> {
+        self.ids
+            .get_or_init(|| async {
+                let header = obscore::id_index::header_len() as u64;
+                let bytes = self
+                    .store
+                    .get_range(&self.index_location(), 0..header)
+                    .await
+                    .ok()?;
+                IdIndex::from_header(&bytes)
+            })
+            .await
+            .as_ref()
+    }
+
+    /// The rows (in the file) the ID index files under `value`'s hash, by
+    /// row group: (row group, offsets within it), sorted. `None` without an index.
+    async fn indexed_rows(&self, value: &str) -> DfResult<Option<Vec<(usize, Vec<u64>)>>> {
+        let Some(index) = self.id_index().await else {
+            return Ok(None);
+        };
+        let range = index.bucket_range(value);
+        let bytes = if range.is_empty() {
+            Default::default()
+        } else {
+            self.store
+                .get_range(&self.index_location(), range)
+                .await
+                .map_err(|e| DataFusionError::External(Box::new(e)))?
+        };
+        let mut rows = IdIndex::rows(value, &bytes);
+        rows.sort_unstable();
+        let mut out: Vec<(usize, Vec<u64>)> = Vec::new();
+        let mut start = 0u64;
+        let mut rows = rows.into_iter().peekable();
+        for (group, meta) in self.footer.row_groups().iter().enumerate() {
+            let end = start + meta.num_rows() as u64;
+            let mut here = Vec::new();
+            while let Some(row) = rows.next_if(|r| *r < end) {
+                here.push(row - start);
+            }
+            if !here.is_empty() {
+                out.push((group, here));
+            }
+            start = end;
+        }
+        Ok(Some(out))
     }
 
     /// A reader of the file through its object store (ranged reads).
@@ -162,7 +229,31 @@ impl TableFile {
         let key_root = roots(&[key])?;
         let mut wanted = roots(columns)?;
         wanted.extend(&key_root);
-        let row_groups = self.candidates(leaf, value).await?;
+        // The ID index names the rows; else the bloom filters the row groups.
+        let indexed = if key == obscore::snapshot::KEYED_COLUMNS[0] {
+            self.indexed_rows(value).await?
+        } else {
+            None
+        };
+        let (row_groups, selection) = match &indexed {
+            Some(found) => {
+                let mut selectors = Vec::new();
+                for (group, offsets) in found {
+                    let rows = self.footer.row_group(*group).num_rows() as usize;
+                    let mut at = 0;
+                    for &offset in offsets {
+                        let offset = offset as usize;
+                        selectors.push(RowSelector::skip(offset - at));
+                        selectors.push(RowSelector::select(1));
+                        at = offset + 1;
+                    }
+                    selectors.push(RowSelector::skip(rows - at));
+                }
+                let groups = found.iter().map(|(g, _)| *g).collect();
+                (groups, Some(RowSelection::from(selectors)))
+            }
+            None => (self.candidates(leaf, value).await?, None),
+        };
         if row_groups.is_empty() {
             return Ok(Vec::new());
         }
@@ -189,11 +280,14 @@ impl TableFile {
                 arrow::compute::cast(&StringArray::from(vec![target.as_str()]), keys.data_type())?;
             arrow::compute::kernels::cmp::eq(keys, &Scalar::new(wanted))
         });
-        let stream = builder
+        let mut builder = builder
             .with_row_groups(row_groups)
             .with_projection(mask)
-            .with_row_filter(RowFilter::new(vec![Box::new(predicate)]))
-            .build()?;
+            .with_row_filter(RowFilter::new(vec![Box::new(predicate)]));
+        if let Some(selection) = selection {
+            builder = builder.with_row_selection(selection);
+        }
+        let stream = builder.build()?;
         let batches: Vec<RecordBatch> = stream.try_collect().await?;
         let mut out = Vec::with_capacity(batches.len());
         for batch in batches.into_iter().filter(|b| b.num_rows() > 0) {
@@ -217,7 +311,10 @@ impl ParquetTable {
             let Some(leaf) = descriptor.columns().iter().position(|c| c.name() == key) else {
                 return Err(DataFusionError::Plan(format!("no column {key}")));
             };
-            read += file.candidates(leaf, value).await?.len();
+            read += match file.indexed_rows(value).await? {
+                Some(found) if key == obscore::snapshot::KEYED_COLUMNS[0] => found.len(),
+                _ => file.candidates(leaf, value).await?.len(),
+            };
             total += file.footer.num_row_groups();
         }
         Ok((read, total))
