@@ -297,7 +297,8 @@ impl Display for Operand<'_> {
     }
 }
 
-fn binary_symbol(op: BinaryOp) -> &'static str {
+/// The operator as ADQL writes it.
+pub(crate) fn binary_symbol(op: BinaryOp) -> &'static str {
     match op {
         BinaryOp::Add => "+",
         BinaryOp::Sub => "-",

@@ -284,7 +284,7 @@ impl<'o> Checker<'o> {
             } => {
                 self.value(left);
                 self.value(right);
-                self.comparable(left, right, comparison_name(*op));
+                self.comparable(left, right, crate::display::binary_symbol(*op));
             }
             Expr::Between {
                 expr, low, high, ..
@@ -406,15 +406,7 @@ impl<'o> Checker<'o> {
 
     fn not_geometry(&mut self, operand: &Expr, what: &str) {
         if self.kind(operand) == ValueKind::Geometry {
-            self.error(
-                "geometry-operator",
-                format!("{what} cannot be applied to a geometry"),
-                operand.span(),
-            )
-            .notes
-            .push(
-                "geometries only go into geometry functions such as CONTAINS, DISTANCE, AREA, COORD1".into(),
-            );
+            self.geometry_misused(operand, what);
         }
     }
 
@@ -907,19 +899,6 @@ fn signature_text(sig: &FunctionSignature) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!("{}({params}) -> {}", sig.name, sig.returns.0)
-}
-
-/// The words for a comparison operator in messages.
-fn comparison_name(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Eq => "=",
-        BinaryOp::NotEq => "<>",
-        BinaryOp::Lt => "<",
-        BinaryOp::Gt => ">",
-        BinaryOp::LtEq => "<=",
-        BinaryOp::GtEq => ">=",
-        _ => "an operator",
-    }
 }
 
 /// The value of a number literal, signed or not.

@@ -235,16 +235,7 @@ impl Checker<'_> {
             return;
         }
         if found == ValueKind::Geometry && wanted != ValueKind::Geometry {
-            self.error(
-                "geometry-operator",
-                format!("{what} cannot be applied to a geometry"),
-                operand.span(),
-            )
-            .notes
-            .push(
-                "geometries only go into geometry functions such as CONTAINS, DISTANCE, AREA, COORD1".into(),
-            );
-            return;
+            return self.geometry_misused(operand, what);
         }
         let message = format!(
             "{what} needs {}, but {} is {}",
@@ -254,6 +245,20 @@ impl Checker<'_> {
         );
         let d = self.error("type-mismatch", message, operand.span());
         hint(d, operand, found, wanted);
+    }
+
+    /// A geometry where `what` takes no geometry.
+    pub(super) fn geometry_misused(&mut self, operand: &Expr, what: &str) {
+        self.error(
+            "geometry-operator",
+            format!("{what} cannot be applied to a geometry"),
+            operand.span(),
+        )
+        .notes
+        .push(
+            "geometries only go into geometry functions such as CONTAINS, DISTANCE, AREA, COORD1"
+                .into(),
+        );
     }
 
     /// The two sides of a comparison (`=`, `<`, BETWEEN, IN) must be comparable.
