@@ -140,6 +140,16 @@ impl TableFile {
         Ok(Some(out))
     }
 
+    /// The leaf column `key` is (the tables are flat).
+    fn leaf(&self, key: &str) -> DfResult<usize> {
+        let descriptor = self.footer.file_metadata().schema_descr();
+        descriptor
+            .columns()
+            .iter()
+            .position(|c| c.name() == key)
+            .ok_or_else(|| DataFusionError::Plan(format!("no column {key}")))
+    }
+
     /// A reader of the file through its object store (ranged reads).
     fn reader(&self) -> DfResult<Box<dyn AsyncFileReader>> {
         let reader = DefaultParquetFileReaderFactory::new(Arc::clone(&self.store)).create_reader(
@@ -211,9 +221,7 @@ impl TableFile {
         columns: &[&str],
     ) -> DfResult<Vec<RecordBatch>> {
         let descriptor = self.footer.file_metadata().schema_descr();
-        let Some(leaf) = descriptor.columns().iter().position(|c| c.name() == key) else {
-            return Err(DataFusionError::Plan(format!("no column {key}")));
-        };
+        let leaf = self.leaf(key)?;
         let roots = |names: &[&str]| -> DfResult<Vec<usize>> {
             let fields = descriptor.root_schema().get_fields();
             names
@@ -307,10 +315,7 @@ impl ParquetTable {
     pub async fn lookup_row_groups(&self, key: &str, value: &str) -> DfResult<(usize, usize)> {
         let (mut read, mut total) = (0, 0);
         for file in &self.files {
-            let descriptor = file.footer.file_metadata().schema_descr();
-            let Some(leaf) = descriptor.columns().iter().position(|c| c.name() == key) else {
-                return Err(DataFusionError::Plan(format!("no column {key}")));
-            };
+            let leaf = file.leaf(key)?;
             read += match file.indexed_rows(value).await? {
                 Some(found) if key == obscore::snapshot::KEYED_COLUMNS[0] => found.len(),
                 _ => file.candidates(leaf, value).await?.len(),
