@@ -36,9 +36,9 @@ fn engine(c: &mut Criterion) {
         .unwrap();
     let snapshot = obscore::Snapshot::open(&dir).expect("snapshot");
     let unsorted = std::env::var_os("ADQL_BENCH_UNSORTED");
-    let tables: Vec<(String, std::path::PathBuf)> = unsorted
+    let tables: Vec<(String, String)> = unsorted
         .iter()
-        .map(|p| ("u.t".to_string(), p.into()))
+        .map(|p| ("u.t".to_string(), p.to_string_lossy().into_owned()))
         .collect();
     let engine = runtime
         .block_on(adql_engine::Engine::with_tables(&snapshot, &tables))

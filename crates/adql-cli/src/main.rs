@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 mod commands;
 
-use commands::{generate, images, ingest, query, serve, shell, snapshot};
+use commands::{cluster, generate, images, ingest, query, serve, shell, snapshot};
 
 // Query execution allocates and frees many page-sized buffers (Parquet pages,
 // batches); mimalloc reuses them instead of returning them to the OS and
@@ -59,6 +59,32 @@ enum Command {
     Cutout(CutoutArgs),
     /// Find images by SIA v2 parameters (POS=…, BAND=…, CALIB=… …), printed as `query` prints.
     Sia(SiaArgs),
+    /// Run a Ballista scheduler or executor that knows ADQL's functions (feature `cluster`).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+/// `adql cluster scheduler|executor`.
+#[derive(Subcommand)]
+enum ClusterCommand {
+    /// A scheduler: takes plans from `--cluster df://ADDR` clients, hands tasks to executors.
+    Scheduler {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        addr: String,
+    },
+    /// An executor: runs tasks; Arrow Flight on ADDR's port, its control port on the next.
+    Executor {
+        /// The scheduler, `df://HOST:PORT`.
+        #[arg(long)]
+        scheduler: String,
+        /// The address to listen on (data; the control port is the next one).
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        addr: String,
+        /// Tasks it runs at once (default: the number of cores).
+        #[arg(long)]
+        slots: Option<usize>,
+    },
 }
 
 /// `--images DIR` and `--image-layout`: where dataset files are.
@@ -218,15 +244,24 @@ struct ServeArgs {
     keep_access_url: bool,
 }
 
-/// `--snapshot DIR` and `--table SCHEMA.NAME=PATH`: the tables a query may read.
+/// `--snapshot DIR|URL` and `--table SCHEMA.NAME=PATH|URL`: the tables a query may read.
 #[derive(Args)]
 struct CatalogueArgs {
-    /// The snapshot holding ivoa.ObsCore (default: the embedded demo snapshot).
-    #[arg(long)]
-    snapshot: Option<PathBuf>,
-    /// Another table: SCHEMA.NAME=PATH, a snapshot directory or a Parquet file (repeatable).
-    #[arg(long = "table", value_name = "SCHEMA.NAME=PATH")]
+    /// The snapshot holding ivoa.ObsCore: a directory, `s3://bucket/prefix/`
+    /// or `https://host/path/snapshot.json` (default: the embedded demo snapshot).
+    #[arg(long, value_name = "DIR|URL")]
+    snapshot: Option<String>,
+    /// Another table: SCHEMA.NAME=LOCATION, a snapshot or a Parquet file, as a
+    /// path or an s3:// or https:// URL (repeatable).
+    #[arg(long = "table", value_name = "SCHEMA.NAME=LOCATION")]
     tables: Vec<String>,
+    /// After the command, print the object-store requests made (GETs, bytes, HEADs).
+    #[arg(long)]
+    io_stats: bool,
+    /// Run the plans on the Ballista cluster whose scheduler is at `df://HOST:PORT`
+    /// (needs the `cluster` feature).
+    #[arg(long, value_name = "df://HOST:PORT")]
+    cluster: Option<String>,
 }
 
 /// `adql query [--snapshot DIR] [--format F] [--maxrec N] [-o FILE] (QUERY | --file F | -)`.
@@ -276,9 +311,12 @@ struct IngestArgs {
     /// Input files: .csv (with a header row), .parquet, .xml/.vot (VOTable).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// The snapshot directory to write.
-    #[arg(long, short = 'o')]
-    output: PathBuf,
+    /// The snapshot to write: a directory or an `s3://bucket/prefix/` URL.
+    #[arg(long, short = 'o', value_name = "DIR|URL")]
+    output: String,
+    /// Write N Parquet parts, each a contiguous range of the sky sort key.
+    #[arg(long, default_value_t = 1)]
+    parts: u64,
     /// The table's SCHEMA.NAME (default ivoa.ObsCore with --obscore, else user.<file name>).
     #[arg(long)]
     table: Option<String>,
@@ -299,17 +337,21 @@ struct GenerateArgs {
     /// Seed of every random choice: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// The snapshot directory to write (replaced if it holds a snapshot).
-    #[arg(long, short = 'o')]
-    output: PathBuf,
+    /// The snapshot to write (replaced if it holds a snapshot): a directory or
+    /// an `s3://bucket/prefix/` URL.
+    #[arg(long, short = 'o', value_name = "DIR|URL")]
+    output: String,
+    /// Write N Parquet parts, each a contiguous range of the sky sort key.
+    #[arg(long, default_value_t = 1)]
+    parts: u64,
 }
 
 #[derive(Subcommand)]
 enum SnapshotCommand {
     /// Tables, rows, row groups, columns with metadata, sky coverage.
     Info {
-        /// The snapshot directory (default: the embedded demo snapshot).
-        dir: Option<PathBuf>,
+        /// The snapshot: a directory or a URL (default: the embedded demo snapshot).
+        location: Option<String>,
     },
 }
 
@@ -468,14 +510,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Query(args) => return query::run(args),
         Command::Explain(args) => return query::explain(args),
         Command::Ingest(args) => return ingest::ingest(args),
-        Command::Snapshot(SnapshotCommand::Info { dir }) => {
-            return snapshot::snapshot_info(dir.as_deref())
+        Command::Snapshot(SnapshotCommand::Info { location }) => {
+            return snapshot::snapshot_info(location.as_deref())
         }
         Command::Serve(args) => return serve::serve(args),
         Command::Shell(args) => return shell::run(args),
         Command::Datalink(args) => return images::datalink(args),
         Command::Cutout(args) => return images::cutout(args),
         Command::Sia(args) => return images::sia(args),
+        Command::Cluster(command) => return cluster::run(command),
     };
     let (text, origin) = args.read()?;
     let options = args.language.options()?;

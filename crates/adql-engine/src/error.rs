@@ -18,6 +18,14 @@ pub enum EngineError {
     /// Arrow failed.
     #[error("{0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// An object store (S3, HTTP) could not be read or written.
+    #[error("{location}: {message}")]
+    Storage {
+        /// The URL or path.
+        location: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl EngineError {

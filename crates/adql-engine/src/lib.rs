@@ -16,6 +16,7 @@
 pub mod catalog;
 mod error;
 pub mod planner;
+pub mod storage;
 pub mod udf;
 
 use std::sync::Arc;
@@ -35,6 +36,23 @@ pub struct Engine {
     ctx: SessionContext,
     catalogue: Catalogue,
     options: ValidateOptions,
+    /// Where plans run, if not here (a cluster).
+    remote: Option<Arc<dyn RemoteExecutor>>,
+}
+
+/// Runs optimised logical plans elsewhere — a cluster's scheduler — and
+/// streams their results back. Plans given to it read only plain Parquet
+/// listings and call only the UDFs of [`udf::all_udfs`] (see
+/// [`catalog::for_cluster`]); others run in the session itself.
+#[async_trait::async_trait]
+pub trait RemoteExecutor: Send + Sync {
+    /// Where it runs plans, for messages (`df://host:port`).
+    fn describe(&self) -> String;
+    /// Runs `plan`, streaming its batches.
+    async fn execute(
+        &self,
+        plan: datafusion::logical_expr::LogicalPlan,
+    ) -> Result<SendableRecordBatchStream>;
 }
 
 /// Resource limits of a session.
@@ -91,30 +109,28 @@ impl Engine {
     }
 
     /// A session over `snapshot` and more tables: (`schema.name`, snapshot
-    /// directory or Parquet file), plus TAP_SCHEMA describing them all.
-    pub async fn with_tables(
-        snapshot: &Snapshot,
-        tables: &[(String, std::path::PathBuf)],
-    ) -> Result<Engine> {
+    /// or Parquet file, as a path or URL), plus TAP_SCHEMA describing them all.
+    pub async fn with_tables(snapshot: &Snapshot, tables: &[(String, String)]) -> Result<Engine> {
         Engine::with_options(snapshot, tables, &EngineOptions::default()).await
     }
 
     /// As [`Engine::with_tables`], with resource limits.
     pub async fn with_options(
         snapshot: &Snapshot,
-        tables: &[(String, std::path::PathBuf)],
+        tables: &[(String, String)],
         options: &EngineOptions,
     ) -> Result<Engine> {
         let (ctx, mut catalogue) = session(options)?;
         catalogue.add_snapshot(&ctx, snapshot).await?;
-        for (name, path) in tables {
-            catalogue.add_table(&ctx, name, path).await?;
+        for (name, location) in tables {
+            catalogue.add_table(&ctx, name, location).await?;
         }
         catalogue.add_tap_schema()?;
         Ok(Engine {
             ctx,
             catalogue,
             options: ValidateOptions::default(),
+            remote: None,
         })
     }
 
@@ -122,14 +138,14 @@ impl Engine {
     /// `ivoa.ObsCore` (see [`Catalogue::add_obscore_files`]), plus more tables;
     /// also returns the notes for the user.
     pub async fn with_obscore_files(
-        files: &[std::path::PathBuf],
-        tables: &[(String, std::path::PathBuf)],
+        files: &[String],
+        tables: &[(String, String)],
         options: &EngineOptions,
     ) -> Result<(Engine, Vec<String>)> {
         let (ctx, mut catalogue) = session(options)?;
         let notes = catalogue.add_obscore_files(&ctx, files).await?;
-        for (name, path) in tables {
-            catalogue.add_table(&ctx, name, path).await?;
+        for (name, location) in tables {
+            catalogue.add_table(&ctx, name, location).await?;
         }
         catalogue.add_tap_schema()?;
         Ok((
@@ -137,6 +153,7 @@ impl Engine {
                 ctx,
                 catalogue,
                 options: ValidateOptions::default(),
+                remote: None,
             },
             notes,
         ))
@@ -148,17 +165,30 @@ impl Engine {
         Engine::new(&snapshot).await
     }
 
-    /// The snapshot at `dir`, or the demo snapshot, with more tables and limits.
+    /// The snapshot at `location` (a directory or an object-store URL, see
+    /// [`storage::open_snapshot`]), or the demo snapshot, with more tables and limits.
     pub async fn open(
-        dir: Option<&std::path::Path>,
-        tables: &[(String, std::path::PathBuf)],
+        location: Option<&str>,
+        tables: &[(String, String)],
         options: &EngineOptions,
     ) -> Result<Engine> {
-        let snapshot = match dir {
-            Some(d) => Snapshot::open(d)?,
+        let snapshot = match location {
+            Some(l) => storage::open_snapshot(l).await?,
             None => obscore::demo::demo_snapshot()?,
         };
         Engine::with_options(&snapshot, tables, options).await
+    }
+
+    /// The same session, running the plans it can on `remote` (a cluster);
+    /// plans over in-memory tables (TAP_SCHEMA, uploads) still run here.
+    pub fn with_remote(mut self, remote: Arc<dyn RemoteExecutor>) -> Engine {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// Where plans run: `None` for this process.
+    pub fn remote(&self) -> Option<&Arc<dyn RemoteExecutor>> {
+        self.remote.as_ref()
     }
 
     /// The catalogue.
@@ -232,6 +262,15 @@ impl Engine {
             out.push_str("\n== Late materialisation (the filter columns are decoded first, the others only for rows that pass)\n");
             for (table, reason) in late {
                 out.push_str(&format!("{table}: {reason}\n"));
+            }
+        }
+        let parts = catalog::part_scans(&optimized);
+        if !parts.is_empty() {
+            out.push_str(
+                "\n== Parts (file-level pruning: the files whose column ranges the filters can match)\n",
+            );
+            for scan in parts {
+                out.push_str(&format!("{scan}\n"));
             }
         }
         if analyze {
@@ -309,10 +348,24 @@ impl Engine {
             .collect();
         // What DataFusion still refuses at planning is the query's fault: an
         // ADQL diagnostic (exit 1), not an engine failure.
+        let whole = adql_syntax::Span::new(0, adql.len());
+        if let Some(remote) = &self.remote {
+            let optimized = df
+                .clone()
+                .into_optimized_plan()
+                .map_err(|e| planner::planning_error(e, whole))?;
+            if let Some(portable) = catalog::for_cluster(optimized, &self.ctx.state()).await? {
+                let stream = remote.execute(portable).await?;
+                return Ok(QueryResult {
+                    schema: Arc::new(Schema::new(fields)),
+                    stream,
+                });
+            }
+        }
         let stream = df
             .execute_stream()
             .await
-            .map_err(|e| planner::planning_error(e, adql_syntax::Span::new(0, adql.len())))?;
+            .map_err(|e| planner::planning_error(e, whole))?;
         Ok(QueryResult {
             schema: Arc::new(Schema::new(fields)),
             stream,

@@ -136,9 +136,12 @@ async fn parquet_without_bloom_filters_is_read_whole() {
     writer.write(&batch).unwrap();
     writer.close().unwrap();
     let snapshot = obscore::demo::demo_snapshot().unwrap();
-    let engine = adql_engine::Engine::with_tables(&snapshot, &[("user.ids".into(), path)])
-        .await
-        .unwrap();
+    let engine = adql_engine::Engine::with_tables(
+        &snapshot,
+        &[("user.ids".into(), path.display().to_string())],
+    )
+    .await
+    .unwrap();
     let found = engine
         .find_rows("user.ids", "id", "id-03456", &["value", "id"])
         .await
@@ -174,7 +177,7 @@ async fn without_a_readable_id_index_the_bloom_filters_answer() {
         let copy = dir.join(damage);
         std::fs::create_dir_all(&copy).unwrap();
         for f in ["part-00000.parquet", "snapshot.json", "part-00000.ids"] {
-            std::fs::copy(demo.dir.join(f), copy.join(f)).unwrap();
+            std::fs::copy(demo.dir().unwrap().join(f), copy.join(f)).unwrap();
         }
         let ids = copy.join("part-00000.ids");
         if damage == "corrupt" {

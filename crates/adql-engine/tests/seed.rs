@@ -36,16 +36,7 @@ fn count(batches: &[RecordBatch]) -> usize {
 }
 
 fn seed_queries() -> Vec<String> {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/seed-queries.md");
-    let path = std::env::var_os("ADQL_SHARED_DIR")
-        .map(|d| std::path::PathBuf::from(d).join("reference/seed-queries.md"))
-        .unwrap_or(path);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.split("```sql\n")
-        .skip(1)
-        .map(|s| s.split("```").next().unwrap().trim().to_string())
-        .collect()
+    common::seed_queries()
 }
 
 #[tokio::test]

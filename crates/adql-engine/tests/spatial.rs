@@ -5,11 +5,9 @@
 //! must find exactly those (points within 1e-9° of a boundary are left out).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use arrow::array::AsArray;
 use arrow::datatypes::Int64Type;
-use serde_json::Value;
 
 mod common;
 
@@ -33,25 +31,15 @@ async fn ids(engine: &adql_engine::Engine, q: &str) -> Vec<Vec<i64>> {
 #[tokio::test]
 async fn spatial_answers_match_astropy() {
     let dir = std::env::temp_dir().join(format!("adql-engine-spatial-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     std::env::set_var("ADQL_CACHE_DIR", &dir);
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/spatial_reference.py");
-    let out = std::process::Command::new(common::python("astropy"))
-        .arg(script)
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let expected: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let expected = common::spatial_reference(&dir);
     let snapshot = obscore::demo::demo_snapshot().unwrap();
     let engine = adql_engine::Engine::with_tables(
         &snapshot,
-        &[("test.points".into(), dir.join("points.parquet"))],
+        &[(
+            "test.points".into(),
+            dir.join("points.parquet").display().to_string(),
+        )],
     )
     .await
     .unwrap();
@@ -93,17 +81,7 @@ async fn spatial_answers_match_astropy() {
     }
     // The crossmatch: a self-join with CONTAINS(POINT(a), CIRCLE(b, r)) = 1.
     let x = &expected["crossmatch"];
-    let list = x["ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let r = x["radius"].as_f64().unwrap();
-    let q = format!(
-        "SELECT a.id, b.id FROM test.points AS a JOIN test.points AS b ON CONTAINS(POINT('ICRS', a.ra, a.dec), CIRCLE('ICRS', b.ra, b.dec, {r})) = 1 WHERE a.id IN ({list}) AND b.id IN ({list})"
-    );
+    let q = common::crossmatch_query(&expected);
     let got: BTreeSet<(i64, i64)> = ids(&engine, &q)
         .await
         .into_iter()

@@ -82,9 +82,10 @@ async fn unsorted_file_answers_alike_without_useless_ranges() {
     let snapshot = demo();
     let copy = dir.join("shuffled.parquet");
     shuffled_copy(&snapshot, &copy);
-    let engine = adql_engine::Engine::with_tables(&snapshot, &[("u.t".into(), copy)])
-        .await
-        .unwrap();
+    let engine =
+        adql_engine::Engine::with_tables(&snapshot, &[("u.t".into(), copy.display().to_string())])
+            .await
+            .unwrap();
 
     for condition in POSITIONAL {
         let sorted = format!("SELECT obs_id FROM ivoa.ObsCore WHERE {condition}");
@@ -147,9 +148,10 @@ async fn a_snapshot_of_two_files_reads_both() {
     for part in ["part-00000.parquet", "part-00001.parquet"] {
         std::fs::copy(&demo.files()[0], two.join(part)).unwrap();
     }
-    let mut sidecar: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(demo.dir.join("snapshot.json")).unwrap())
-            .unwrap();
+    let mut sidecar: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(demo.dir().unwrap().join("snapshot.json")).unwrap(),
+    )
+    .unwrap();
     sidecar["files"] = serde_json::json!(["part-00000.parquet", "part-00001.parquet"]);
     sidecar["rows"] = serde_json::json!(2 * obscore::demo::DEMO_ROWS);
     std::fs::write(two.join("snapshot.json"), sidecar.to_string()).unwrap();

@@ -66,6 +66,8 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// Rows per Parquet row group.
     pub row_group_rows: usize,
+    /// Parquet files (parts), each a contiguous range of the sky sort key.
+    pub parts: u64,
 }
 
 impl Default for GenerateOptions {
@@ -74,6 +76,7 @@ impl Default for GenerateOptions {
             rows: FULL_ROWS,
             seed: 1,
             row_group_rows: ROW_GROUP_ROWS,
+            parts: 1,
         }
     }
 }
@@ -472,6 +475,9 @@ pub fn generate(
     keys.sort_unstable();
     // Pass 2: rows in sky order.
     let mut writer = SnapshotWriter::create_with(target, obscore_table(), options.row_group_rows)?;
+    if options.parts > 1 {
+        writer.set_part_rows(SnapshotWriter::rows_per_part(total, options.parts));
+    }
     let schema = writer.schema();
     let mut indices = Vec::with_capacity(ROW_GROUP_ROWS);
     for chunk in keys.chunks(ROW_GROUP_ROWS) {

@@ -30,6 +30,9 @@ pub struct IngestOptions {
     pub table: Option<String>,
     /// Check the input against ObsCore 1.1.
     pub obscore: bool,
+    /// Parquet files (parts) to write, each a contiguous range of the sky sort
+    /// key (0 or 1: one file).
+    pub parts: u64,
 }
 
 /// Reads one input file into batches, by its extension.
@@ -157,6 +160,12 @@ pub fn ingest(
     let sorted = sort_on_sky(&all)?;
     let mut writer = SnapshotWriter::create(target, table)?;
     writer.set_sky_sorted(sorted.1);
+    if options.parts > 1 {
+        writer.set_part_rows(SnapshotWriter::rows_per_part(
+            sorted.0.num_rows() as u64,
+            options.parts,
+        ));
+    }
     let mut start = 0;
     while start < sorted.0.num_rows() {
         let n = crate::snapshot::ROW_GROUP_ROWS.min(sorted.0.num_rows() - start);

@@ -110,13 +110,63 @@ pub struct Manifest {
     pub coverage: Option<Coverage>,
     /// What wrote it.
     pub created_by: String,
+    /// Each file's sky range, in file order (absent in snapshots written
+    /// before parts existed: they are read as one part per file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+}
+
+/// One Parquet file of a snapshot: a contiguous range of the sort key.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Part {
+    /// The file, relative to the snapshot.
+    pub file: String,
+    /// Rows in it.
+    pub rows: u64,
+    /// Row groups in it.
+    pub row_groups: u64,
+    /// Smallest and largest `_healpix` (absent if no row has a position).
+    pub healpix: Option<[i64; 2]>,
+    /// Bounds of its positions (s_ra, s_dec).
+    pub coverage: Option<Coverage>,
+    /// Dec bounds of its `s_region`s: `[min, max]`.
+    pub region_dec: Option<[f64; 2]>,
+}
+
+/// Where a snapshot is: a local directory, or a URL of an object store
+/// (`s3://bucket/prefix/`, `https://host/path/`), always ending with `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotLocation {
+    /// A directory.
+    Dir(PathBuf),
+    /// The URL of the snapshot's prefix, ending with `/`.
+    Url(String),
+}
+
+impl SnapshotLocation {
+    /// The location of `file` inside the snapshot: a path or a URL.
+    pub fn join(&self, file: &str) -> String {
+        match self {
+            SnapshotLocation::Dir(dir) => dir.join(file).display().to_string(),
+            SnapshotLocation::Url(base) => format!("{base}{file}"),
+        }
+    }
+}
+
+impl std::fmt::Display for SnapshotLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnapshotLocation::Dir(dir) => write!(f, "{}", dir.display()),
+            SnapshotLocation::Url(url) => f.write_str(url),
+        }
+    }
 }
 
 /// An opened snapshot.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    /// Its directory.
-    pub dir: PathBuf,
+    /// Where it is.
+    pub location: SnapshotLocation,
     /// Its sidecar.
     pub manifest: Manifest,
 }
@@ -130,8 +180,15 @@ impl Snapshot {
             path: dir.clone(),
             message: format!("no readable {SIDECAR}: {e}"),
         })?;
+        Snapshot::from_sidecar(SnapshotLocation::Dir(dir), &text)
+    }
+
+    /// The snapshot at `location` whose sidecar reads `text` (checked as
+    /// [`Snapshot::open`] checks it).
+    pub fn from_sidecar(location: SnapshotLocation, text: &str) -> Result<Snapshot> {
+        let sidecar = PathBuf::from(location.join(SIDECAR));
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| ObscoreError::Snapshot {
+            serde_json::from_str(text).map_err(|e| ObscoreError::Snapshot {
                 path: sidecar.clone(),
                 message: format!("not valid JSON: {e}"),
             })?;
@@ -152,41 +209,148 @@ impl Snapshot {
         }
         let manifest: Manifest =
             serde_json::from_value(value).map_err(|e| ObscoreError::Snapshot {
-                path: sidecar,
+                path: sidecar.clone(),
                 message: format!("malformed sidecar: {e}"),
             })?;
-        Ok(Snapshot { dir, manifest })
+        // A file name is a name inside the snapshot, never a way out of it.
+        for file in &manifest.files {
+            let plain = !file.is_empty()
+                && file
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !file.starts_with('.');
+            if !plain {
+                return Err(ObscoreError::Snapshot {
+                    path: sidecar,
+                    message: format!("file name `{file}` is not a plain name in the snapshot"),
+                });
+            }
+        }
+        if !manifest.parts.is_empty()
+            && manifest
+                .parts
+                .iter()
+                .map(|p| &p.file)
+                .ne(manifest.files.iter())
+        {
+            return Err(ObscoreError::Snapshot {
+                path: sidecar,
+                message: "its parts do not list its files".into(),
+            });
+        }
+        Ok(Snapshot { location, manifest })
     }
 
-    /// Paths of the Parquet files.
-    pub fn files(&self) -> Vec<PathBuf> {
+    /// The directory, for a local snapshot.
+    pub fn dir(&self) -> Option<&Path> {
+        match &self.location {
+            SnapshotLocation::Dir(dir) => Some(dir),
+            SnapshotLocation::Url(_) => None,
+        }
+    }
+
+    /// Locations (paths or URLs) of the Parquet files.
+    pub fn files(&self) -> Vec<String> {
         self.manifest
             .files
             .iter()
-            .map(|f| self.dir.join(f))
+            .map(|f| self.location.join(f))
             .collect()
     }
 }
 
+/// What a part's rows span, gathered as they are written.
+#[derive(Debug, Default)]
+struct PartBounds {
+    healpix: Option<[i64; 2]>,
+    coverage: Option<Coverage>,
+    region_dec: Option<[f64; 2]>,
+}
+
+impl PartBounds {
+    fn add(&mut self, public: &RecordBatch, hidden: &[ArrayRef]) {
+        if let Some(c) = batch_coverage(public) {
+            self.coverage = Some(match self.coverage {
+                None => c,
+                Some(o) => Coverage {
+                    ra_min: o.ra_min.min(c.ra_min),
+                    ra_max: o.ra_max.max(c.ra_max),
+                    dec_min: o.dec_min.min(c.dec_min),
+                    dec_max: o.dec_max.max(c.dec_max),
+                },
+            });
+        }
+        let healpix = hidden[0].as_primitive::<arrow::datatypes::Int64Type>();
+        if let (Some(lo), Some(hi)) = (arrow::compute::min(healpix), arrow::compute::max(healpix)) {
+            self.healpix = Some(match self.healpix {
+                None => [lo, hi],
+                Some([a, b]) => [a.min(lo), b.max(hi)],
+            });
+        }
+        let (dec_min, dec_max) = (
+            hidden[3].as_primitive::<Float64Type>(),
+            hidden[4].as_primitive::<Float64Type>(),
+        );
+        if let (Some(lo), Some(hi)) = (arrow::compute::min(dec_min), arrow::compute::max(dec_max)) {
+            self.region_dec = Some(match self.region_dec {
+                None => [lo, hi],
+                Some([a, b]) => [a.min(lo), b.max(hi)],
+            });
+        }
+    }
+}
+
+/// The file of part `index`.
+pub fn part_file(index: usize) -> String {
+    format!("part-{index:05}.parquet")
+}
+
+/// The Parquet file being written and what is known of it so far.
+struct OpenPart {
+    file: String,
+    writer: ArrowWriter<File>,
+    rows: u64,
+    bounds: PartBounds,
+    /// The dataset-ID index, when the table has the ID column.
+    ids: Option<crate::id_index::IdIndexBuilder>,
+}
+
 /// Writes a snapshot: batches in sky order in, Parquet files and the sidecar out.
+/// Rows go to one file, or, with [`SnapshotWriter::set_part_rows`], to parts of
+/// that many rows each: contiguous ranges of the sort key.
 pub struct SnapshotWriter {
     target: PathBuf,
     temp: PathBuf,
     table: TableMeta,
     public: SchemaRef,
     full: SchemaRef,
-    writer: Option<ArrowWriter<File>>,
+    props: WriterProperties,
+    part: Option<OpenPart>,
+    parts: Vec<Part>,
+    /// Rows per part (`u64::MAX`: one file).
+    part_rows: u64,
     rows: u64,
+    row_groups: u64,
     coverage: Option<Coverage>,
     sky_sorted: bool,
-    /// The dataset-ID index, when the table has the ID column.
-    ids: Option<crate::id_index::IdIndexBuilder>,
+    finished: bool,
 }
 
 impl SnapshotWriter {
     /// Records whether the rows were written in sky order (true by default).
     pub fn set_sky_sorted(&mut self, sorted: bool) {
         self.sky_sorted = sorted;
+    }
+
+    /// Writes parts of `rows` rows each (the last may hold fewer) instead of
+    /// one file. Call before the first write.
+    pub fn set_part_rows(&mut self, rows: u64) {
+        self.part_rows = rows.max(1);
+    }
+
+    /// Rows per part for `total` rows in `parts` parts.
+    pub fn rows_per_part(total: u64, parts: u64) -> u64 {
+        total.div_ceil(parts.max(1)).max(1)
     }
 
     /// Starts a snapshot that will be renamed to `target` by [`SnapshotWriter::finish`],
@@ -243,25 +407,21 @@ impl SnapshotWriter {
                     .set_column_bloom_filter_max_ndv(path, row_group_rows.max(1) as u64);
             }
         }
-        let props = props.build();
-        let path = temp.join("part-00000.parquet");
-        let file = File::create(&path).map_err(|e| ObscoreError::io(&path, e))?;
-        let writer = ArrowWriter::try_new(file, full.clone(), Some(props))?;
-        let ids = full
-            .field_with_name(KEYED_COLUMNS[0])
-            .is_ok()
-            .then(Default::default);
         Ok(SnapshotWriter {
             target,
             temp,
             table,
             public,
             full,
-            writer: Some(writer),
+            props: props.build(),
+            part: None,
+            parts: Vec::new(),
+            part_rows: u64::MAX,
             rows: 0,
+            row_groups: 0,
             coverage: None,
             sky_sorted: true,
-            ids,
+            finished: false,
         })
     }
 
@@ -275,9 +435,68 @@ impl SnapshotWriter {
         self.rows
     }
 
+    /// The open part, starting the next one if none is open.
+    fn open_part(&mut self) -> Result<&mut OpenPart> {
+        if self.part.is_none() {
+            let file = part_file(self.parts.len());
+            let path = self.temp.join(&file);
+            let handle = File::create(&path).map_err(|e| ObscoreError::io(&path, e))?;
+            let writer = ArrowWriter::try_new(handle, self.full.clone(), Some(self.props.clone()))?;
+            let ids = self
+                .full
+                .field_with_name(KEYED_COLUMNS[0])
+                .is_ok()
+                .then(Default::default);
+            self.part = Some(OpenPart {
+                file,
+                writer,
+                rows: 0,
+                bounds: PartBounds::default(),
+                ids,
+            });
+        }
+        Ok(self.part.as_mut().expect("opened above"))
+    }
+
+    /// Closes the open part, if any, with its ID index, and records it.
+    fn close_part(&mut self) -> Result<()> {
+        let Some(part) = self.part.take() else {
+            return Ok(());
+        };
+        let metadata = part.writer.close()?;
+        if let Some(ids) = part.ids {
+            ids.write(&crate::id_index::path_for(&self.temp.join(&part.file)))?;
+        }
+        let row_groups = metadata.num_row_groups() as u64;
+        self.row_groups += row_groups;
+        self.parts.push(Part {
+            file: part.file,
+            rows: part.rows,
+            row_groups,
+            healpix: part.bounds.healpix,
+            coverage: part.bounds.coverage,
+            region_dec: part.bounds.region_dec,
+        });
+        Ok(())
+    }
+
     /// Writes a batch of public columns (in sky order); the hidden columns are
-    /// computed here.
+    /// computed here. A batch may straddle parts.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let room = self.part_rows - self.part.as_ref().map_or(0, |p| p.rows);
+            let n = (batch.num_rows() - start).min(usize::try_from(room).unwrap_or(usize::MAX));
+            self.write_to_part(&batch.slice(start, n))?;
+            start += n;
+            if self.part.as_ref().is_some_and(|p| p.rows >= self.part_rows) {
+                self.close_part()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_to_part(&mut self, batch: &RecordBatch) -> Result<()> {
         let hidden = hidden_columns(batch)?;
         if let Some(c) = batch_coverage(batch) {
             self.coverage = Some(match self.coverage {
@@ -290,24 +509,26 @@ impl SnapshotWriter {
                 },
             });
         }
-        if let Some(ids) = &mut self.ids {
+        let full = {
+            let mut columns = batch.columns().to_vec();
+            columns.extend(hidden.iter().cloned());
+            RecordBatch::try_new(self.full.clone(), columns)?
+        };
+        let part = self.open_part()?;
+        part.bounds.add(batch, &hidden);
+        if let Some(ids) = &mut part.ids {
             if let Ok(index) = batch.schema().index_of(KEYED_COLUMNS[0]) {
                 let column = arrow::compute::cast(batch.column(index), &DataType::Utf8)?;
                 let column = column.as_string::<i32>();
                 for row in 0..column.len() {
                     if column.is_valid(row) {
-                        ids.add(column.value(row), self.rows + row as u64)?;
+                        ids.add(column.value(row), part.rows + row as u64)?;
                     }
                 }
             }
         }
-        let mut columns = batch.columns().to_vec();
-        columns.extend(hidden);
-        let full = RecordBatch::try_new(self.full.clone(), columns)?;
-        self.writer
-            .as_mut()
-            .expect("open until finish")
-            .write(&full)?;
+        part.writer.write(&full)?;
+        part.rows += batch.num_rows() as u64;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
@@ -315,24 +536,23 @@ impl SnapshotWriter {
     /// Closes the files, writes the sidecar and renames the snapshot into place
     /// (replacing an older one there).
     pub fn finish(mut self) -> Result<Snapshot> {
-        let writer = self.writer.take().expect("open until finish");
-        let metadata = writer.close()?;
-        if let Some(ids) = self.ids.take() {
-            ids.write(&crate::id_index::path_for(
-                &self.temp.join("part-00000.parquet"),
-            ))?;
+        if self.parts.is_empty() && self.part.is_none() {
+            // No rows: still one (empty) file, so the table has a schema.
+            self.open_part()?;
         }
+        self.close_part()?;
         let manifest = Manifest {
             format: "adql-rs snapshot".into(),
             version: FORMAT_VERSION,
             table: self.table.clone(),
-            files: vec!["part-00000.parquet".into()],
+            files: self.parts.iter().map(|p| p.file.clone()).collect(),
             rows: self.rows,
-            row_groups: metadata.num_row_groups() as u64,
+            row_groups: self.row_groups,
             sky_sorted: self.sky_sorted,
             healpix_depth: HEALPIX_DEPTH,
             coverage: self.coverage,
             created_by: format!("adql-rs {}", env!("CARGO_PKG_VERSION")),
+            parts: std::mem::take(&mut self.parts),
         };
         let sidecar = self.temp.join(SIDECAR);
         std::fs::write(
@@ -340,6 +560,7 @@ impl SnapshotWriter {
             serde_json::to_string_pretty(&manifest).expect("serialisable"),
         )
         .map_err(|e| ObscoreError::io(&sidecar, e))?;
+        self.finished = true;
         let old = self.target.with_extension("old-snapshot");
         if self.target.exists() {
             if !self.target.join(SIDECAR).exists()
@@ -347,6 +568,7 @@ impl SnapshotWriter {
                     .map(|mut d| d.next().is_some())
                     .unwrap_or(true)
             {
+                let _ = std::fs::remove_dir_all(&self.temp);
                 return Err(ObscoreError::Snapshot {
                     path: self.target.clone(),
                     message: "exists and is not a snapshot: refusing to replace it".into(),
@@ -359,7 +581,7 @@ impl SnapshotWriter {
             std::fs::remove_dir_all(&old).map_err(|e| ObscoreError::io(&old, e))?;
         }
         Ok(Snapshot {
-            dir: self.target.clone(),
+            location: SnapshotLocation::Dir(self.target.clone()),
             manifest,
         })
     }
@@ -368,7 +590,7 @@ impl SnapshotWriter {
 impl Drop for SnapshotWriter {
     fn drop(&mut self) {
         // Not finished (an error, a panic): remove the partial directory.
-        if self.writer.is_some() {
+        if !self.finished {
             let _ = std::fs::remove_dir_all(&self.temp);
         }
     }

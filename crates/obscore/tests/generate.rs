@@ -41,8 +41,7 @@ fn same_seed_same_bytes() {
         assert_eq!(
             std::fs::read(fa).unwrap(),
             std::fs::read(fb).unwrap(),
-            "{}",
-            fa.display()
+            "{fa}"
         );
     }
     let other = generate(
@@ -55,7 +54,7 @@ fn same_seed_same_bytes() {
         std::fs::read(&sa.files()[0]).unwrap(),
         std::fs::read(&other.files()[0]).unwrap()
     );
-    for d in [a, b, other.dir] {
+    for d in [a, b, other.dir().unwrap().to_path_buf()] {
         std::fs::remove_dir_all(d).ok();
     }
 }
@@ -127,6 +126,7 @@ fn row_groups_are_tight_on_the_sky() {
         rows: 100_000,
         seed: 3,
         row_group_rows: 1_000,
+        parts: 1,
     };
     let snapshot = generate(&dir, &options, &mut |_, _| {}).unwrap();
     let reader =

@@ -71,6 +71,7 @@ fn obscore() -> IngestOptions {
     IngestOptions {
         table: None,
         obscore: true,
+        parts: 1,
     }
 }
 

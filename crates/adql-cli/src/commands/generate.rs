@@ -23,16 +23,30 @@ pub(crate) fn generate(args: &GenerateArgs) -> Result<ExitCode> {
     );
     bar.set_message("generating");
     let started = std::time::Instant::now();
-    let options = obscore::GenerateOptions::new(args.rows, args.seed);
-    let snapshot = obscore::generate(&args.output, &options, &mut |done, _| {
-        bar.set_position(done)
+    if args.parts == 0 {
+        bail!("--parts must be at least 1");
+    }
+    let options = obscore::GenerateOptions {
+        parts: args.parts,
+        ..obscore::GenerateOptions::new(args.rows, args.seed)
+    };
+    let written = crate::commands::storage::write_snapshot(&args.output, |dir| {
+        Ok(obscore::generate(dir, &options, &mut |done, _| {
+            bar.set_position(done)
+        })?)
     })?;
     bar.finish_and_clear();
     eprintln!(
-        "wrote {} rows in {} row groups to {} in {:.1?}",
-        snapshot.manifest.rows,
-        snapshot.manifest.row_groups,
-        snapshot.dir.display(),
+        "wrote {} rows in {} row groups ({} part{}) to {} in {:.1?}",
+        written.manifest.rows,
+        written.manifest.row_groups,
+        written.manifest.files.len(),
+        if written.manifest.files.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        written.location,
         started.elapsed()
     );
     Ok(ExitCode::SUCCESS)

@@ -13,10 +13,14 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
     let options = obscore::ingest::IngestOptions {
         table: args.table.clone(),
         obscore: args.obscore,
+        parts: args.parts,
     };
-    let result = obscore::ingest::ingest(&args.inputs, &args.output, &options, &mut |rows| {
-        spinner.set_message(format!("read {rows} rows"));
-        spinner.tick();
+    let result = crate::commands::storage::write_snapshot(&args.output, |dir| {
+        obscore::ingest::ingest(&args.inputs, dir, &options, &mut |rows| {
+            spinner.set_message(format!("read {rows} rows"));
+            spinner.tick();
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))
     });
     spinner.finish_and_clear();
     match result {
@@ -25,13 +29,13 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
                 "wrote {} rows of {} to {} in {:.1?}",
                 snapshot.manifest.rows,
                 snapshot.manifest.table.qualified_name(),
-                snapshot.dir.display(),
+                snapshot.location,
                 started.elapsed()
             );
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("adql ingest: {e}");
+            eprintln!("adql ingest: {}", crate::report(&e));
             Ok(ExitCode::from(1))
         }
     }

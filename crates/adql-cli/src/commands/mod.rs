@@ -1,5 +1,6 @@
 //! One module per subcommand; `main.rs` parses the arguments and dispatches.
 
+pub(crate) mod cluster;
 pub(crate) mod generate;
 pub(crate) mod images;
 pub(crate) mod ingest;
@@ -7,3 +8,4 @@ pub(crate) mod query;
 pub(crate) mod serve;
 pub(crate) mod shell;
 pub(crate) mod snapshot;
+pub(crate) mod storage;

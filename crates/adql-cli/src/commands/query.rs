@@ -16,16 +16,25 @@ use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::{CatalogueArgs, ExplainCommand, QueryCommand};
 
 impl CatalogueArgs {
-    /// The engine over `--snapshot DIR` (or the demo snapshot) and `--table` tables.
+    /// The engine over `--snapshot DIR` (or the demo snapshot) and `--table`
+    /// tables, running its plans on `--cluster` if given.
     pub(crate) async fn engine(&self, options: &adql_engine::EngineOptions) -> Result<Engine> {
+        let engine = self.local_engine(options).await?;
+        match &self.cluster {
+            Some(url) => crate::commands::cluster::connect(engine, url).await,
+            None => Ok(engine),
+        }
+    }
+
+    async fn local_engine(&self, options: &adql_engine::EngineOptions) -> Result<Engine> {
         let tables = self
             .tables
             .iter()
             .map(|t| {
-                let (name, path) = t
+                let (name, location) = t
                     .split_once('=')
                     .with_context(|| format!("--table takes SCHEMA.NAME=PATH, got `{t}`"))?;
-                Ok((name.to_string(), std::path::PathBuf::from(path)))
+                Ok((name.to_string(), location.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
         // One name, one table: two --table options may not share a name, and
@@ -46,16 +55,13 @@ impl CatalogueArgs {
             return Ok(engine);
         }
         let snapshot = match &self.snapshot {
-            Some(dir) => obscore::Snapshot::open(dir)?,
+            Some(location) => adql_engine::storage::open_snapshot(location).await?,
             None => obscore::demo::demo_snapshot()?,
         };
         let snapshot_table = snapshot.manifest.table.qualified_name();
-        for (name, path) in &tables {
+        for (name, location) in &tables {
             if snapshot_table.eq_ignore_ascii_case(name) {
-                eprintln!(
-                    "adql: --table {name}={} replaces the snapshot's {name}",
-                    path.display()
-                );
+                eprintln!("adql: --table {name}={location} replaces the snapshot's {name}");
             }
         }
         Ok(Engine::with_options(&snapshot, &tables, options).await?)
@@ -63,22 +69,41 @@ impl CatalogueArgs {
 }
 
 impl CatalogueArgs {
-    /// `--snapshot` naming Parquet that is not a snapshot: a `.parquet` file, or
-    /// a directory of them without `snapshot.json`.
-    fn plain_parquet(&self) -> Result<Option<Vec<std::path::PathBuf>>> {
-        let Some(path) = &self.snapshot else {
+    /// With `--io-stats`, the object-store requests made so far, on stderr.
+    pub(crate) fn print_io_stats(&self) {
+        if self.io_stats {
+            let s = adql_engine::storage::io_stats();
+            eprintln!(
+                "adql: object store: {} GETs, {} bytes, {} HEADs",
+                s.gets, s.bytes, s.heads
+            );
+        }
+    }
+
+    /// `--snapshot` naming Parquet that is not a snapshot: a `.parquet` file
+    /// (path or URL), or a directory of them without `snapshot.json`.
+    fn plain_parquet(&self) -> Result<Option<Vec<String>>> {
+        let Some(location) = &self.snapshot else {
             return Ok(None);
         };
+        if adql_engine::storage::is_url(location) {
+            return Ok(location
+                .to_ascii_lowercase()
+                .ends_with(".parquet")
+                .then(|| vec![location.clone()]));
+        }
+        let path = std::path::Path::new(location);
         if path.is_file() {
-            return Ok(Some(vec![path.clone()]));
+            return Ok(Some(vec![location.clone()]));
         }
         if !path.is_dir() || path.join("snapshot.json").exists() {
             return Ok(None);
         }
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+        let mut files: Vec<String> = std::fs::read_dir(path)
             .with_context(|| format!("cannot read {}", path.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .map(|p| p.display().to_string())
             .collect();
         files.sort();
         Ok((!files.is_empty()).then_some(files))
@@ -104,6 +129,7 @@ pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
         match engine.explain(&text, args.analyze).await {
             Ok(plans) => {
                 println!("{plans}");
+                args.catalogue.print_io_stats();
                 Ok(ExitCode::SUCCESS)
             }
             Err(EngineError::Query(diagnostics)) => {
@@ -167,6 +193,7 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
         };
         // The progress line goes before anything else is said.
         drop(progress);
+        args.catalogue.print_io_stats();
         match outcome {
             Ok((rows, overflow)) => {
                 if overflow {

@@ -71,7 +71,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         let service = Service::new(engine, config)?;
         service.start_background();
         let what = match &args.catalogue.snapshot {
-            Some(dir) => dir.display().to_string(),
+            Some(location) => location.clone(),
             None => format!(
                 "the embedded demo snapshot ({})",
                 obscore::demo::demo_dir().display()

@@ -4,9 +4,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-pub(crate) fn snapshot_info(dir: Option<&std::path::Path>) -> Result<ExitCode> {
-    let snapshot = match dir {
-        Some(d) => obscore::Snapshot::open(d)?,
+pub(crate) fn snapshot_info(location: Option<&str>) -> Result<ExitCode> {
+    let snapshot = match location {
+        Some(l) => {
+            crate::commands::query::runtime()?.block_on(adql_engine::storage::open_snapshot(l))?
+        }
         None => {
             eprintln!(
                 "(the embedded demo snapshot, {})",
@@ -16,7 +18,7 @@ pub(crate) fn snapshot_info(dir: Option<&std::path::Path>) -> Result<ExitCode> {
         }
     };
     let m = &snapshot.manifest;
-    println!("snapshot   {}", snapshot.dir.display());
+    println!("snapshot   {}", snapshot.location);
     println!(
         "format     {} version {} ({})",
         m.format, m.version, m.created_by
@@ -42,6 +44,20 @@ pub(crate) fn snapshot_info(dir: Option<&std::path::Path>) -> Result<ExitCode> {
             "coverage   RA {:.3}..{:.3}, Dec {:.3}..{:.3} (deg)",
             c.ra_min, c.ra_max, c.dec_min, c.dec_max
         );
+    }
+    if m.parts.len() > 1 {
+        println!("parts      {}", m.parts.len());
+        for p in &m.parts {
+            let healpix = p
+                .healpix
+                .map(|[lo, hi]| format!("_healpix {lo}..{hi}"))
+                .unwrap_or_default();
+            let dec = p
+                .coverage
+                .map(|c| format!(", Dec {:.3}..{:.3}", c.dec_min, c.dec_max))
+                .unwrap_or_default();
+            println!("  {:<20} {:>9} rows {healpix}{dec}", p.file, p.rows);
+        }
     }
     println!("columns    {}", m.table.columns.len());
     for c in &m.table.columns {

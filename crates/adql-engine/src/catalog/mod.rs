@@ -12,8 +12,8 @@ use datafusion::prelude::SessionContext;
 use obscore::snapshot::{Snapshot, TableMeta};
 
 pub use self::parquet::{
-    is_small_positional, late_scans, LateReason, ParquetTable, RowGroupStats, SAMPLED_SELECTIVITY,
-    SMALL_REGION_SQ_DEG,
+    for_cluster, is_small_positional, late_scans, part_scans, LateReason, ParquetTable, PartScan,
+    RowGroupStats, SAMPLED_SELECTIVITY, SMALL_REGION_SQ_DEG,
 };
 use crate::error::{EngineError, Result};
 
@@ -44,7 +44,7 @@ impl Catalogue {
     pub async fn add_snapshot(&mut self, ctx: &SessionContext, snapshot: &Snapshot) -> Result<()> {
         let table = ParquetTable::open(ctx, &snapshot.files())
             .await
-            .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.dir.display())))?;
+            .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.location)))?;
         self.register(TableEntry {
             meta: snapshot.manifest.table.clone(),
             provider: Arc::new(table),
@@ -52,12 +52,13 @@ impl Catalogue {
         Ok(())
     }
 
-    /// Registers `path` — a snapshot directory or a Parquet file — as `schema.name`.
+    /// Registers `location` — a snapshot (directory, or object-store prefix)
+    /// or a Parquet file (path or URL) — as `schema.name`.
     pub async fn add_table(
         &mut self,
         ctx: &SessionContext,
         qualified: &str,
-        path: &std::path::Path,
+        location: &str,
     ) -> Result<()> {
         let (schema, name) = qualified.split_once('.').ok_or_else(|| {
             EngineError::at(
@@ -66,13 +67,19 @@ impl Catalogue {
                 adql_syntax::Span::default(),
             )
         })?;
-        if path.is_dir() {
-            let mut snapshot = Snapshot::open(path)?;
+        let is_url = crate::storage::is_url(location);
+        let is_snapshot = if is_url {
+            !location.to_ascii_lowercase().ends_with(".parquet")
+        } else {
+            std::path::Path::new(location).is_dir()
+        };
+        if is_snapshot {
+            let mut snapshot = crate::storage::open_snapshot(location).await?;
             snapshot.manifest.table.schema = schema.into();
             snapshot.manifest.table.name = name.into();
             return self.add_snapshot(ctx, &snapshot).await;
         }
-        let table = ParquetTable::open(ctx, &[path.to_path_buf()])
+        let table = ParquetTable::open(ctx, &[location.to_string()])
             .await
             .map_err(|e| e.context(format!("reading the table {qualified}")))?;
         let provider: Arc<dyn TableProvider> = Arc::new(table);
@@ -90,7 +97,7 @@ impl Catalogue {
         let meta = TableMeta {
             schema: schema.into(),
             name: name.into(),
-            description: format!("{}", path.display()),
+            description: location.to_string(),
             columns,
         };
         self.register(TableEntry { meta, provider });
@@ -105,7 +112,7 @@ impl Catalogue {
     pub async fn add_obscore_files(
         &mut self,
         ctx: &SessionContext,
-        files: &[std::path::PathBuf],
+        files: &[String],
     ) -> Result<Vec<String>> {
         let table = ParquetTable::open(ctx, files)
             .await
@@ -133,10 +140,7 @@ impl Catalogue {
         }
         let mut notes = vec![format!(
             "{} is not a snapshot: read as ivoa.ObsCore without sky order, so spatial pruning is off; `adql ingest --obscore` makes a snapshot that answers positional queries fast",
-            files
-                .first()
-                .map(|f| f.display().to_string())
-                .unwrap_or_default()
+            files.first().cloned().unwrap_or_default()
         )];
         let missing: Vec<&str> = obscore::model::MANDATORY
             .iter()

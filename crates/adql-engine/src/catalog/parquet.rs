@@ -23,7 +23,9 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
 use datafusion::common::{Constraints, Result as DfResult, ScalarValue, Statistics};
-use datafusion::datasource::listing::{ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
@@ -76,6 +78,19 @@ impl RowGroupStats {
         self.row_groups = after;
     }
 
+    /// The smallest and largest value of `column` over all row groups; `None`
+    /// if unknown (a row group without statistics for it).
+    pub fn range(&self, column: &str) -> Option<(f64, f64)> {
+        let ranges = self.ranges.get(column)?;
+        ranges.iter().try_fold(None, |acc: Option<(f64, f64)>, r| {
+            let (min, max) = (*r)?;
+            Some(Some(match acc {
+                None => (min, max),
+                Some((a, b)) => (a.min(min), b.max(max)),
+            }))
+        })?
+    }
+
     /// True if the statistics prove some row group has no value of `column`
     /// inside any of `intervals` (closed): a condition restricting `column` to
     /// them lets the reader skip that row group.
@@ -109,17 +124,25 @@ fn numeric_range(statistics: &ParquetStatistics) -> Option<(f64, f64)> {
     (min <= max).then_some((min, max))
 }
 
-/// A Parquet file as a table: an eager and a late-materialised reading of the
-/// same file, chosen per scan from its filters, and the file's row-group
-/// statistics.
+/// A Parquet file (or a snapshot's parts) as a table: an eager and a
+/// late-materialised reading of the same files, chosen per scan from its
+/// filters; the files' row-group statistics; and, per file, the ranges of its
+/// columns, so that a scan opens only the files its filters can match
+/// (file-level pruning, before the reader prunes row groups).
 #[derive(Debug)]
 pub struct ParquetTable {
     eager: Arc<ListingTable>,
     late: Arc<ListingTable>,
+    /// The two readings' options and the schema, to read a subset of the files.
+    options: [ListingOptions; 2],
+    schema: SchemaRef,
+    urls: Vec<ListingTableUrl>,
+    statistics_cache: Option<Arc<datafusion::execution::cache::cache_manager::FileStatisticsCache>>,
     stats: Arc<RowGroupStats>,
-    /// The first file and its footer, for sampling the filters' selectivity.
-    sample_file: (std::path::PathBuf, Arc<ParquetMetaData>),
-    /// Every file, for key lookups ([`ParquetTable::find_equal`]).
+    /// Each file's row-group statistics (for file-level pruning).
+    file_stats: Vec<RowGroupStats>,
+    /// Every file, for key lookups ([`ParquetTable::find_equal`]) and for
+    /// sampling the filters' selectivity (the first).
     files: Vec<lookup::TableFile>,
 }
 
@@ -149,24 +172,26 @@ impl std::fmt::Display for LateReason {
 }
 
 impl ParquetTable {
-    /// Opens the Parquet files at `paths` (one table; the files share a schema).
-    pub async fn open(
-        ctx: &SessionContext,
-        paths: &[std::path::PathBuf],
-    ) -> DfResult<ParquetTable> {
-        if paths.is_empty() {
+    /// Opens the Parquet files at `locations` (one table; the files share a
+    /// schema): local paths, or URLs of an object store (see [`crate::storage`]).
+    pub async fn open(ctx: &SessionContext, locations: &[String]) -> DfResult<ParquetTable> {
+        if locations.is_empty() {
             return Err(datafusion::error::DataFusionError::Plan(
                 "no Parquet files to read".into(),
             ));
         }
-        let mut urls = Vec::with_capacity(paths.len());
-        for path in paths {
-            // A clear "no such file" rather than an empty listing.
-            std::fs::metadata(path).map_err(|e| {
-                datafusion::error::DataFusionError::IoError(e)
-                    .context(format!("{}", path.display()))
-            })?;
-            urls.push(ListingTableUrl::parse(path.display().to_string())?);
+        let mut urls = Vec::with_capacity(locations.len());
+        for location in locations {
+            if crate::storage::is_url(location) {
+                crate::storage::register(ctx, location)
+                    .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+            } else {
+                // A clear "no such file" rather than an empty listing.
+                std::fs::metadata(location).map_err(|e| {
+                    datafusion::error::DataFusionError::IoError(e).context(location.clone())
+                })?;
+            }
+            urls.push(ListingTableUrl::parse(location)?);
         }
         let listing = |late: bool| {
             let mut table_options = ctx.copied_table_options();
@@ -184,11 +209,11 @@ impl ParquetTable {
         };
         // Every footer, read once into DataFusion's metadata cache (the schema
         // and the scans find it there): its row-group statistics, and an error
-        // naming the file if it is not Parquet.
+        // naming the file if it is missing or not Parquet.
         let mut stats = RowGroupStats::default();
-        let mut first_footer = None;
+        let mut file_stats = Vec::with_capacity(urls.len());
         let mut files = Vec::with_capacity(urls.len());
-        for (url, path) in urls.iter().zip(paths) {
+        for (url, location) in urls.iter().zip(locations) {
             let (store, object, footer) = async {
                 let store = ctx.runtime_env().object_store(url)?;
                 let object = store.head(url.prefix()).await?;
@@ -202,30 +227,76 @@ impl ParquetTable {
                 DfResult::Ok((store, object, footer))
             }
             .await
-            .map_err(|e: datafusion::error::DataFusionError| {
-                e.context(format!("{}", path.display()))
-            })?;
+            .map_err(|e: datafusion::error::DataFusionError| e.context(location.clone()))?;
             stats.append(&footer);
-            first_footer.get_or_insert_with(|| footer.clone());
-            files.push(lookup::TableFile::new(path.clone(), store, object, footer));
+            let mut own = RowGroupStats::default();
+            own.append(&footer);
+            file_stats.push(own);
+            files.push(lookup::TableFile::new(
+                location.clone(),
+                store,
+                object,
+                footer,
+            ));
         }
         let eager_options = listing(false);
-        let schema = eager_options.infer_schema(&ctx.state(), &urls[0]).await?;
-        let table = |options| -> DfResult<Arc<ListingTable>> {
-            let config = ListingTableConfig::new_with_multi_paths(urls.clone())
-                .with_listing_options(options)
-                .with_schema(schema.clone());
-            Ok(Arc::new(ListingTable::try_new(config)?.with_cache(
-                ctx.runtime_env().cache_manager.get_file_statistic_cache(),
-            )))
-        };
+        let schema = eager_options
+            .infer_schema(&ctx.state(), &urls[0])
+            .await
+            .map_err(|e| e.context(locations[0].clone()))?;
+        let late_options = listing(true);
+        let eager = listing_table(ctx, &urls, &eager_options, &schema)?;
+        let late = listing_table(ctx, &urls, &late_options, &schema)?;
         Ok(ParquetTable {
-            eager: table(eager_options)?,
-            late: table(listing(true))?,
+            eager,
+            late,
+            options: [eager_options, late_options],
+            schema,
+            urls,
+            statistics_cache: ctx.runtime_env().cache_manager.get_file_statistic_cache(),
             stats: Arc::new(stats),
-            sample_file: (paths[0].clone(), first_footer.expect("at least one file")),
+            file_stats,
             files,
         })
+    }
+
+    /// The files a scan with `filters` must open (indexes into the table's
+    /// files): those whose column ranges some row could satisfy every filter in.
+    pub fn files_for(&self, filters: &[Expr]) -> Vec<usize> {
+        (0..self.file_stats.len())
+            .filter(|&i| {
+                filters
+                    .iter()
+                    .all(|f| may_match(f, &|column| self.file_stats[i].range(column)))
+            })
+            .collect()
+    }
+
+    /// The number of files.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// The name of file `index` (its last path segment).
+    pub fn file_name(&self, index: usize) -> String {
+        let location = self.files[index].location();
+        location
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(location)
+            .to_string()
+    }
+
+    /// The reading (eager or late) over only the files at `indices`.
+    fn subset(&self, late: bool, indices: &[usize]) -> DfResult<Arc<ListingTable>> {
+        let urls: Vec<ListingTableUrl> = indices.iter().map(|&i| self.urls[i].clone()).collect();
+        let options = &self.options[usize::from(late)];
+        ListingTable::try_new(
+            ListingTableConfig::new_with_multi_paths(urls)
+                .with_listing_options(options.clone())
+                .with_schema(Arc::clone(&self.schema)),
+        )
+        .map(|t| Arc::new(t.with_cache(self.statistics_cache.clone())))
     }
 
     /// `provider` as a ParquetTable, if it is one.
@@ -266,52 +337,60 @@ impl ParquetTable {
         if filters.iter().any(is_small_positional) {
             return Some(LateReason::Positional);
         }
-        let (matched, rows) = self.sample(state, filters)?;
+        let (matched, rows) = self.sample(state, filters).await?;
         (rows > 0 && (matched as f64) <= SAMPLED_SELECTIVITY * rows as f64)
             .then_some(LateReason::Sampled { matched, rows })
     }
 
     /// The reading a scan uses: late-materialised when [`Self::late_reason`]
-    /// gives a reason, eager otherwise.
+    /// gives a reason, eager otherwise; over the files the filters can match.
     async fn reading(
         &self,
         state: &dyn Session,
         filters: &[Expr],
         projection: Option<&[usize]>,
-    ) -> &Arc<ListingTable> {
-        match self.late_reason(state, filters, projection).await {
-            Some(_) => &self.late,
-            None => &self.eager,
+    ) -> DfResult<Arc<ListingTable>> {
+        let late = self.late_reason(state, filters, projection).await.is_some();
+        let mut files = self.files_for(filters);
+        if files.len() == self.files.len() {
+            return Ok(Arc::clone(if late { &self.late } else { &self.eager }));
         }
+        if files.is_empty() {
+            // No file can match; a listing needs one: the first, whose row
+            // groups the same statistics prune (its footer is cached).
+            files.push(0);
+        }
+        self.subset(late, &files)
     }
 
     /// Evaluates `filters` on the middle row group of the first file, reading
     /// only their columns: (rows that pass, rows). `None` if that cannot be
     /// done (the scan then reads eagerly; its own errors are reported there).
-    fn sample(&self, state: &dyn Session, filters: &[Expr]) -> Option<(usize, usize)> {
+    async fn sample(&self, state: &dyn Session, filters: &[Expr]) -> Option<(usize, usize)> {
         use datafusion::common::tree_node::{Transformed, TreeNode};
-        use parquet::arrow::arrow_reader::{
-            ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
-        };
+        use futures::TryStreamExt;
+        use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+        use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
 
-        let schema = self.eager.schema();
+        let schema = self.schema();
         let names = filter_columns(filters);
         let columns: Vec<usize> = (0..schema.fields().len())
             .filter(|&i| names.contains(schema.field(i).name().as_str()))
             .collect();
-        let (path, footer) = &self.sample_file;
-        let file = std::fs::File::open(path).ok()?;
+        let file = self.files.first()?;
+        let footer = file.footer();
+        let reader = file.reader().ok()?;
         // The footer read at open; columns read as the table reads them
         // (string columns as views).
         let options = ArrowReaderOptions::new().with_schema(Arc::clone(&schema));
         let metadata = ArrowReaderMetadata::try_new(Arc::clone(footer), options).ok()?;
-        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
+        let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(reader, metadata);
         let row_groups = builder.metadata().num_row_groups();
         if row_groups == 0 {
             return None;
         }
         let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), columns.clone());
-        let reader = builder
+        let stream = builder
             .with_row_groups(vec![row_groups / 2])
             .with_projection(mask)
             .build()
@@ -332,9 +411,9 @@ impl ParquetTable {
         let sampled =
             datafusion::common::DFSchema::try_from(schema.project(&columns).ok()?).ok()?;
         let predicate = state.create_physical_expr(condition, &sampled).ok()?;
+        let batches: Vec<arrow::array::RecordBatch> = stream.try_collect().await.ok()?;
         let (mut matched, mut rows) = (0, 0);
-        for batch in reader {
-            let batch = batch.ok()?;
+        for batch in batches {
             let result = predicate
                 .evaluate(&batch)
                 .ok()?
@@ -344,6 +423,67 @@ impl ParquetTable {
             rows += batch.num_rows();
         }
         Some((matched, rows))
+    }
+}
+
+/// A ListingTable over `urls` sharing the session's statistics cache.
+fn listing_table(
+    ctx: &SessionContext,
+    urls: &[ListingTableUrl],
+    options: &ListingOptions,
+    schema: &SchemaRef,
+) -> DfResult<Arc<ListingTable>> {
+    let config = ListingTableConfig::new_with_multi_paths(urls.to_vec())
+        .with_listing_options(options.clone())
+        .with_schema(Arc::clone(schema));
+    Ok(Arc::new(ListingTable::try_new(config)?.with_cache(
+        ctx.runtime_env().cache_manager.get_file_statistic_cache(),
+    )))
+}
+
+/// False only if no row whose columns lie in their `range`s could make
+/// `filter` true: comparisons of a column with a number, BETWEEN, AND, OR.
+/// Anything else may match.
+pub fn may_match(filter: &Expr, range: &dyn Fn(&str) -> Option<(f64, f64)>) -> bool {
+    use datafusion::logical_expr::Between;
+    let column_range = |e: &Expr| match e {
+        Expr::Column(c) => range(&c.name),
+        _ => None,
+    };
+    match filter {
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => match op {
+            Operator::And => may_match(left, range) && may_match(right, range),
+            Operator::Or => may_match(left, range) || may_match(right, range),
+            Operator::Eq | Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq => {
+                let (column, value, op) = match (column_range(left), number(right)) {
+                    (Some(r), Some(v)) => (r, v, *op),
+                    _ => match (number(left), column_range(right)) {
+                        (Some(v), Some(r)) => (r, v, op.swap().unwrap_or(*op)),
+                        _ => return true,
+                    },
+                };
+                let (min, max) = column;
+                match op {
+                    Operator::Eq => min <= value && value <= max,
+                    Operator::Lt => min < value,
+                    Operator::LtEq => min <= value,
+                    Operator::Gt => max > value,
+                    Operator::GtEq => max >= value,
+                    _ => true,
+                }
+            }
+            _ => true,
+        },
+        Expr::Between(Between {
+            expr,
+            negated: false,
+            low,
+            high,
+        }) => match (column_range(expr), number(low), number(high)) {
+            (Some((min, max)), Some(lo), Some(hi)) => max >= lo && min <= hi,
+            _ => true,
+        },
+        _ => true,
     }
 }
 
@@ -359,7 +499,7 @@ fn filter_columns(filters: &[Expr]) -> std::collections::HashSet<&str> {
 #[async_trait::async_trait]
 impl TableProvider for ParquetTable {
     fn schema(&self) -> SchemaRef {
-        self.eager.schema()
+        Arc::clone(&self.schema)
     }
 
     fn constraints(&self) -> Option<&Constraints> {
@@ -378,7 +518,7 @@ impl TableProvider for ParquetTable {
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         self.reading(state, filters, projection.map(Vec::as_slice))
-            .await
+            .await?
             .scan(state, projection, filters, limit)
             .await
     }
@@ -390,7 +530,7 @@ impl TableProvider for ParquetTable {
     ) -> DfResult<datafusion::catalog::ScanResult> {
         let reading = self
             .reading(state, args.filters().unwrap_or(&[]), args.projection())
-            .await;
+            .await?;
         reading.scan_with_args(state, args).await
     }
 
@@ -482,12 +622,37 @@ fn constant_area(e: &Expr) -> Option<f64> {
     adql_geom::stcs::parse(text).ok()?.area().ok()
 }
 
-/// The scans of `plan` that read their Parquet file late-materialised: (table
-/// name, why), for EXPLAIN.
-pub async fn late_scans(
+/// A scan of a table in several files, and the files it opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartScan {
+    /// The table as the plan names it.
+    pub table: String,
+    /// The files the scan opens (names).
+    pub opened: Vec<String>,
+    /// The table's files.
+    pub files: usize,
+}
+
+impl std::fmt::Display for PartScan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: opens {} of {} parts ({} pruned)",
+            self.table,
+            self.opened.len(),
+            self.files,
+            self.files - self.opened.len()
+        )?;
+        if !self.opened.is_empty() && self.opened.len() < self.files {
+            write!(f, ": {}", self.opened.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+fn table_scans(
     plan: &datafusion::logical_expr::LogicalPlan,
-    state: &dyn Session,
-) -> Vec<(String, LateReason)> {
+) -> Vec<datafusion::logical_expr::TableScan> {
     use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::logical_expr::LogicalPlan;
     let mut scans = Vec::new();
@@ -497,8 +662,125 @@ pub async fn late_scans(
         }
         Ok(TreeNodeRecursion::Continue)
     });
+    scans
+}
+
+/// The scans of `plan` over tables of more than one file, with the files each
+/// opens, for EXPLAIN.
+pub fn part_scans(plan: &datafusion::logical_expr::LogicalPlan) -> Vec<PartScan> {
     let mut out = Vec::new();
-    for scan in scans {
+    for scan in table_scans(plan) {
+        let Ok(provider) = datafusion::datasource::source_as_provider(&scan.source) else {
+            continue;
+        };
+        let Some(table) = ParquetTable::of(provider.as_ref()) else {
+            continue;
+        };
+        if table.file_count() < 2 {
+            continue;
+        }
+        out.push(PartScan {
+            table: scan.table_name.to_string(),
+            opened: table
+                .files_for(&scan.filters)
+                .into_iter()
+                .map(|i| table.file_name(i))
+                .collect(),
+            files: table.file_count(),
+        });
+    }
+    out
+}
+
+/// `plan` (optimised) with each scan of a [`ParquetTable`] reading a plain
+/// `ListingTable` — the files its filters can match, eager or
+/// late-materialised as chosen here — which DataFusion's plan serialisation
+/// carries to another process (a cluster). `None` if the plan reads anything
+/// else (TAP_SCHEMA, uploads: in-memory tables) or calls `rand` (whose
+/// stream belongs to one process): such a plan runs where it was made.
+pub async fn for_cluster(
+    plan: datafusion::logical_expr::LogicalPlan,
+    state: &dyn Session,
+) -> DfResult<Option<datafusion::logical_expr::LogicalPlan>> {
+    use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::LogicalPlan;
+
+    let mut readings = Vec::new();
+    let mut portable = true;
+    plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            match datafusion::datasource::source_as_provider(&scan.source)
+                .ok()
+                .filter(|p| ParquetTable::of(p.as_ref()).is_some())
+            {
+                Some(provider) => readings.push((provider, scan.clone())),
+                None => portable = false,
+            }
+        }
+        let calls_rand = node.expressions().iter().any(|e| {
+            e.exists(|e| {
+                // `rand` is ADQL's RAND(seed) (DataFusion's is `random`).
+                Ok(matches!(e, Expr::ScalarFunction(f) if f.name() == "rand"))
+            })
+            .unwrap_or(true)
+        });
+        if calls_rand {
+            portable = false;
+        }
+        Ok(if portable {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    })?;
+    if !portable {
+        return Ok(None);
+    }
+    let mut listings = Vec::with_capacity(readings.len());
+    for (provider, scan) in &readings {
+        let table = ParquetTable::of(provider.as_ref()).expect("checked above");
+        let listing = table
+            .reading(state, &scan.filters, scan.projection.as_deref())
+            .await?;
+        listings.push(listing);
+    }
+    // Each scan gets the reading made for an equal scan (same table,
+    // projection, filters), whatever order the traversals take.
+    let mut readings: Vec<_> = readings
+        .into_iter()
+        .map(|(_, scan)| scan)
+        .zip(listings.into_iter().map(Some))
+        .collect();
+    let plan = plan
+        .transform_down_with_subqueries(|node| match node {
+            LogicalPlan::TableScan(mut scan) => {
+                let listing = readings
+                    .iter_mut()
+                    .find(|(s, l)| l.is_some() && *s == scan)
+                    .and_then(|(_, l)| l.take())
+                    .ok_or_else(|| {
+                        datafusion::error::DataFusionError::Internal(format!(
+                            "no reading for the scan of {}",
+                            scan.table_name
+                        ))
+                    })?;
+                scan.source = datafusion::datasource::provider_as_source(listing);
+                Ok(Transformed::yes(LogicalPlan::TableScan(scan)))
+            }
+            other => Ok(Transformed::no(other)),
+        })?
+        .data;
+    Ok(Some(plan))
+}
+
+/// The scans of `plan` that read their Parquet file late-materialised: (table
+/// name, why), for EXPLAIN.
+pub async fn late_scans(
+    plan: &datafusion::logical_expr::LogicalPlan,
+    state: &dyn Session,
+) -> Vec<(String, LateReason)> {
+    let mut out = Vec::new();
+    for scan in table_scans(plan) {
         let Ok(provider) = datafusion::datasource::source_as_provider(&scan.source) else {
             continue;
         };
@@ -560,6 +842,32 @@ mod tests {
         );
         assert!(is_small_positional(&four.lt_eq(lit(1.0))));
         assert!(!is_small_positional(&col("calib_level").eq(lit(1))));
+    }
+
+    #[test]
+    fn files_are_pruned_only_when_no_row_can_match() {
+        let ranges = |c: &str| match c {
+            "dec" => Some((-40.0, -30.0)),
+            "n" => Some((5.0, 5.0)),
+            _ => None,
+        };
+        let may = |e: Expr| may_match(&e, &ranges);
+        assert!(may(col("dec").between(lit(-35.0), lit(-20.0))));
+        assert!(!may(col("dec").between(lit(-29.0), lit(-20.0))));
+        assert!(!may(col("dec").gt(lit(-30.0))));
+        assert!(may(col("dec").gt_eq(lit(-30.0))));
+        assert!(!may(lit(-41.0).gt(col("dec"))));
+        assert!(may(lit(-40.0).eq(col("dec"))));
+        assert!(!may(col("n").eq(lit(9))));
+        assert!(!may(col("n").lt(lit(5))));
+        // OR: any branch; AND: every branch.
+        assert!(may(col("n").eq(lit(9)).or(col("dec").lt(lit(-39.0)))));
+        assert!(!may(col("n").eq(lit(5)).and(col("dec").lt(lit(-41.0)))));
+        // Unknown columns and other forms may always match.
+        assert!(may(col("ra").eq(lit(1000.0))));
+        assert!(may(!col("dec").between(lit(-29.0), lit(-20.0))));
+        assert!(may(col("dec").not_between(lit(-50.0), lit(0.0))));
+        assert!(may(col("dec").lt(col("n"))));
     }
 
     #[test]

@@ -32,6 +32,47 @@ pub fn seeded_rand_udf(seed: u64) -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(SeededRand::new(seed)))
 }
 
+/// Every UDF a plan of this engine may call, but `rand(seed)` (whose stream
+/// belongs to one plan): what another process executing the plans (a cluster
+/// scheduler or executor) registers, so that calls decoded by name resolve.
+pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
+    use CatalogueFunction as C;
+    use GeometryFunction as G;
+    let geometry = [
+        G::Point,
+        G::Circle,
+        G::CircleAtPoint,
+        G::Box,
+        G::BoxAtPoint,
+        G::Polygon,
+        G::PolygonOfPoints,
+        G::Region,
+        G::Centroid,
+        G::Contains,
+        G::Intersects,
+        G::Distance,
+        G::Distance4,
+        G::Area,
+        G::Coord1,
+        G::Coord2,
+        G::Coordsys,
+        G::PointInShape,
+    ];
+    let catalogue = [
+        C::HealpixIndex,
+        C::HealpixCenter,
+        C::HasWord,
+        C::HashlistHas,
+    ];
+    let dali = [DaliShape::Point, DaliShape::Circle, DaliShape::Polygon];
+    geometry
+        .into_iter()
+        .map(udf)
+        .chain(catalogue.into_iter().map(catalogue_udf))
+        .chain(dali.into_iter().map(|s| Arc::new(DaliUdf::udf(s))))
+        .collect()
+}
+
 /// The IVOA UDF catalogue's functions this engine runs (the others are valid
 /// ADQL that it refuses as not supported yet).
 pub const CATALOGUE_FUNCTIONS_RUN: &[&str] = &[

@@ -2,6 +2,8 @@
 //! some of them).
 #![allow(dead_code)]
 
+pub mod cases;
+
 use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
@@ -41,4 +43,53 @@ pub async fn count(engine: &adql_engine::Engine, q: &str) -> usize {
         .iter()
         .map(RecordBatch::num_rows)
         .sum()
+}
+
+/// Runs `spatial_reference.py` into `dir` (points.parquet, expected.json) and
+/// returns expected.json.
+pub fn spatial_reference(dir: &std::path::Path) -> serde_json::Value {
+    std::fs::create_dir_all(dir).unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/spatial_reference.py");
+    let out = std::process::Command::new(python("astropy"))
+        .arg(script)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap()
+}
+
+/// The crossmatch of `spatial_reference.py`'s points: a self-join with
+/// CONTAINS(POINT(a), CIRCLE(b, r)) = 1 over the ids it lists.
+pub fn crossmatch_query(expected: &serde_json::Value) -> String {
+    let x = &expected["crossmatch"];
+    let list = x["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let r = x["radius"].as_f64().unwrap();
+    format!(
+        "SELECT a.id, b.id FROM test.points AS a JOIN test.points AS b ON CONTAINS(POINT('ICRS', a.ra, a.dec), CIRCLE('ICRS', b.ra, b.dec, {r})) = 1 WHERE a.id IN ({list}) AND b.id IN ({list})"
+    )
+}
+
+/// The seed queries users run (`shared/reference/seed-queries.md`).
+pub fn seed_queries() -> Vec<String> {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/seed-queries.md");
+    let path = std::env::var_os("ADQL_SHARED_DIR")
+        .map(|d| PathBuf::from(d).join("reference/seed-queries.md"))
+        .unwrap_or(path);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.split("```sql\n")
+        .skip(1)
+        .map(|s| s.split("```").next().unwrap().trim().to_string())
+        .collect()
 }

@@ -10,7 +10,6 @@
 //! read whole: slower, still correct.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, RecordBatch, Scalar, StringArray};
@@ -39,7 +38,7 @@ use super::ParquetTable;
 
 /// One file of a table, with what lookups keep of it.
 pub(super) struct TableFile {
-    path: PathBuf,
+    path: String,
     store: Arc<dyn ObjectStore>,
     object: ObjectMeta,
     footer: Arc<ParquetMetaData>,
@@ -63,7 +62,7 @@ impl std::fmt::Debug for TableFile {
 impl TableFile {
     /// The file at `path`, in `store` as `object`, whose footer is `footer`.
     pub(super) fn new(
-        path: PathBuf,
+        path: String,
         store: Arc<dyn ObjectStore>,
         object: ObjectMeta,
         footer: Arc<ParquetMetaData>,
@@ -77,6 +76,16 @@ impl TableFile {
             blooms: Mutex::new(HashMap::new()),
             ids: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Its path or URL.
+    pub(super) fn location(&self) -> &str {
+        &self.path
+    }
+
+    /// Its footer, as read when the table was opened.
+    pub(super) fn footer(&self) -> &Arc<ParquetMetaData> {
+        &self.footer
     }
 
     /// Where the ID index would be: beside the file, extension `.ids`.
@@ -151,7 +160,7 @@ impl TableFile {
     }
 
     /// A reader of the file through its object store (ranged reads).
-    fn reader(&self) -> DfResult<Box<dyn AsyncFileReader>> {
+    pub(super) fn reader(&self) -> DfResult<Box<dyn AsyncFileReader>> {
         let reader = DefaultParquetFileReaderFactory::new(Arc::clone(&self.store)).create_reader(
             0,
             PartitionedFile::from(self.object.clone()),
@@ -340,7 +349,7 @@ impl ParquetTable {
             let rows = file
                 .find_equal(&schema, key, value, columns)
                 .await
-                .map_err(|e| e.context(format!("{}", file.path.display())))?;
+                .map_err(|e| e.context(file.path.clone()))?;
             out.extend(rows);
         }
         Ok(out)
