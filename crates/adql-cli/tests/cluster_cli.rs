@@ -67,13 +67,18 @@ fn wait_for_port(port: u16) {
     }
 }
 
-fn adql(env: &[(&str, String)], cache: &Path, args: &[&str]) -> Output {
+/// `adql ARGS` with the store's variables and the demo cached in `cache`.
+fn command(env: &[(&str, String)], cache: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_adql"));
     command.args(args).env("ADQL_CACHE_DIR", cache);
     for (k, v) in env {
         command.env(k, v);
     }
-    command.output().unwrap()
+    command
+}
+
+fn adql(env: &[(&str, String)], cache: &Path, args: &[&str]) -> Output {
+    command(env, cache, args).output().unwrap()
 }
 
 fn seed_queries() -> Vec<String> {
@@ -214,9 +219,10 @@ fn queries_on_the_cluster_give_the_local_rows() {
     // An executor killed while a query runs: a clear error, or the right rows.
     let heavy = "SELECT a.lsst_band, COUNT(*) FROM ivoa.ObsCore AS a JOIN ivoa.ObsCore AS b ON a.lsst_visit = b.lsst_visit AND a.lsst_detector = b.lsst_detector GROUP BY a.lsst_band ORDER BY 1";
     let want = adql(&env, &cache, &["query", "--format", "csv", heavy]);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_adql"));
-    command
-        .args([
+    let mut running = command(
+        &env,
+        &cache,
+        &[
             "query",
             "--format",
             "csv",
@@ -224,16 +230,16 @@ fn queries_on_the_cluster_give_the_local_rows() {
             &url,
             "--cluster",
             &scheduler,
+            // Ballista may stall a job whose executor vanished: then the
+            // client's deadline ends it, with an error.
+            "--timeout",
+            "90",
             heavy,
-        ])
-        .env("ADQL_CACHE_DIR", &cache)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in &env {
-        command.env(k, v);
-    }
+        ],
+    );
+    running.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
-    let running = command.spawn().unwrap();
+    let running = running.spawn().unwrap();
     std::thread::sleep(Duration::from_millis(700));
     drop(executors.remove(0));
     let out = running.wait_with_output().unwrap();

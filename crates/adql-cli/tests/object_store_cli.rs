@@ -37,6 +37,12 @@ fn adql_s3(env: &[(&str, String)], secret: &str, args: &[&str], cache: &Path) ->
     command.output().expect("adql runs")
 }
 
+/// `o` failed, and its message names `what`.
+fn fails_naming(o: &Output, what: &str) {
+    assert!(!o.status.success(), "{}", stdout(o));
+    assert!(stderr(o).contains(what), "{}", stderr(o));
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -180,12 +186,7 @@ async fn snapshots_in_s3_and_over_http() {
     })
     .await;
     let missing = run(&["query", "--snapshot", &url, GROUP]);
-    assert!(!missing.status.success());
-    assert!(
-        stderr(&missing).contains("part-00002.parquet"),
-        "{}",
-        stderr(&missing)
-    );
+    fails_naming(&missing, "part-00002.parquet");
     with_store(&server, &part, async |o| {
         use object_store::ObjectStoreExt;
         let mut garbage = saved.to_vec();
@@ -194,12 +195,7 @@ async fn snapshots_in_s3_and_over_http() {
     })
     .await;
     let corrupt = run(&["query", "--snapshot", &url, GROUP]);
-    assert!(!corrupt.status.success());
-    assert!(
-        stderr(&corrupt).contains("part-00002.parquet"),
-        "{}",
-        stderr(&corrupt)
-    );
+    fails_naming(&corrupt, "part-00002.parquet");
 
     // The server stopped: an error naming the location, in seconds.
     server.stop();

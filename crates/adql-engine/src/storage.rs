@@ -391,6 +391,15 @@ impl ObservedStore {
     fn cached_head(&self, location: &Path) -> Option<ObjectMeta> {
         self.heads.lock().ok()?.get(location).cloned()
     }
+
+    /// Forgets what it knew of `locations` (they are being written).
+    fn forget(&self, locations: &[&Path]) {
+        if let Ok(mut heads) = self.heads.lock() {
+            for location in locations {
+                heads.remove(*location);
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for ObservedStore {
@@ -415,9 +424,7 @@ impl ObjectStore for ObservedStore {
         payload: PutPayload,
         opts: PutOptions,
     ) -> object_store::Result<PutResult> {
-        if let Ok(mut heads) = self.heads.lock() {
-            heads.remove(location);
-        }
+        self.forget(&[location]);
         self.inner.put_opts(location, payload, opts).await
     }
 
@@ -426,9 +433,7 @@ impl ObjectStore for ObservedStore {
         location: &Path,
         opts: PutMultipartOptions,
     ) -> object_store::Result<Box<dyn MultipartUpload>> {
-        if let Ok(mut heads) = self.heads.lock() {
-            heads.remove(location);
-        }
+        self.forget(&[location]);
         self.inner.put_multipart_opts(location, opts).await
     }
 
@@ -514,9 +519,7 @@ impl ObjectStore for ObservedStore {
         to: &Path,
         options: CopyOptions,
     ) -> object_store::Result<()> {
-        if let Ok(mut heads) = self.heads.lock() {
-            heads.remove(to);
-        }
+        self.forget(&[to]);
         self.inner.copy_opts(from, to, options).await
     }
 
@@ -526,10 +529,7 @@ impl ObjectStore for ObservedStore {
         to: &Path,
         options: RenameOptions,
     ) -> object_store::Result<()> {
-        if let Ok(mut heads) = self.heads.lock() {
-            heads.remove(from);
-            heads.remove(to);
-        }
+        self.forget(&[from, to]);
         self.inner.rename_opts(from, to, options).await
     }
 }

@@ -87,6 +87,18 @@ pub struct Coverage {
     pub dec_max: f64,
 }
 
+impl Coverage {
+    /// The bounds of both.
+    pub fn union(&self, other: &Coverage) -> Coverage {
+        Coverage {
+            ra_min: self.ra_min.min(other.ra_min),
+            ra_max: self.ra_max.max(other.ra_max),
+            dec_min: self.dec_min.min(other.dec_min),
+            dec_max: self.dec_max.max(other.dec_max),
+        }
+    }
+}
+
 /// The sidecar: format version, the table, the files and counts.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
@@ -270,15 +282,7 @@ struct PartBounds {
 impl PartBounds {
     fn add(&mut self, public: &RecordBatch, hidden: &[ArrayRef]) {
         if let Some(c) = batch_coverage(public) {
-            self.coverage = Some(match self.coverage {
-                None => c,
-                Some(o) => Coverage {
-                    ra_min: o.ra_min.min(c.ra_min),
-                    ra_max: o.ra_max.max(c.ra_max),
-                    dec_min: o.dec_min.min(c.dec_min),
-                    dec_max: o.dec_max.max(c.dec_max),
-                },
-            });
+            self.coverage = Some(self.coverage.map_or(c, |o| o.union(&c)));
         }
         let healpix = hidden[0].as_primitive::<arrow::datatypes::Int64Type>();
         if let (Some(lo), Some(hi)) = (arrow::compute::min(healpix), arrow::compute::max(healpix)) {
@@ -499,15 +503,7 @@ impl SnapshotWriter {
     fn write_to_part(&mut self, batch: &RecordBatch) -> Result<()> {
         let hidden = hidden_columns(batch)?;
         if let Some(c) = batch_coverage(batch) {
-            self.coverage = Some(match self.coverage {
-                None => c,
-                Some(o) => Coverage {
-                    ra_min: o.ra_min.min(c.ra_min),
-                    ra_max: o.ra_max.max(c.ra_max),
-                    dec_min: o.dec_min.min(c.dec_min),
-                    dec_max: o.dec_max.max(c.dec_max),
-                },
-            });
+            self.coverage = Some(self.coverage.map_or(c, |o| o.union(&c)));
         }
         let full = {
             let mut columns = batch.columns().to_vec();
