@@ -74,6 +74,8 @@ async fn snapshots_in_s3_and_over_http() {
     let secret = server.secret.clone();
     let env = server.env();
     let run = |args: &[&str]| adql_s3(&env, &secret, args, &cache);
+    let csv =
+        |snapshot: &str, q: &str| run(&["query", "--format", "csv", "--snapshot", snapshot, q]);
 
     // The same snapshot written locally and to S3, in four parts.
     let rows = "30000";
@@ -101,14 +103,7 @@ async fn snapshots_in_s3_and_over_http() {
     assert!(stdout(&info).contains("parts      4"), "{}", stdout(&info));
 
     for q in [CONE, GROUP] {
-        let here = run(&[
-            "query",
-            "--format",
-            "csv",
-            "--snapshot",
-            local.to_str().unwrap(),
-            q,
-        ]);
+        let here = csv(local.to_str().unwrap(), q);
         let there = run(&[
             "query",
             "--format",
@@ -149,15 +144,8 @@ async fn snapshots_in_s3_and_over_http() {
         .read_line(&mut port)
         .unwrap();
     let sidecar = format!("http://127.0.0.1:{}/dp02/snapshot.json", port.trim());
-    let over_http = run(&["query", "--format", "csv", "--snapshot", &sidecar, CONE]);
-    let here = run(&[
-        "query",
-        "--format",
-        "csv",
-        "--snapshot",
-        local.to_str().unwrap(),
-        CONE,
-    ]);
+    let over_http = csv(&sidecar, CONE);
+    let here = csv(local.to_str().unwrap(), CONE);
     let _ = http.kill();
     let _ = http.wait();
     assert!(over_http.status.success(), "{}", stderr(&over_http));
