@@ -1,7 +1,8 @@
 //! Snapshots in object stores through the CLI, against an S3-compatible
 //! server (moto, started here, checking signatures) and a range-answering
-//! HTTP server: `generate -o s3://…` in parts, queries and `explain` over
-//! `s3://` and `https://…/snapshot.json` give the local answers, and the
+//! HTTP server: `generate -o s3://…` and `ingest -o s3://…` in parts, queries
+//! and `explain` over `s3://` and `https://…/snapshot.json` give the local
+//! answers, and the
 //! faults say what failed, where: wrong credentials (no secret printed), a
 //! part missing, a part corrupt, the server stopped.
 
@@ -130,6 +131,50 @@ async fn snapshots_in_s3_and_over_http() {
         text.contains("opens 1 of 4 parts") || text.contains("opens 2 of 4 parts"),
         "{text}"
     );
+
+    // `ingest -o s3://…` in parts: the same rows as the same ingest into a directory.
+    // (Parquet keeps s_region's xtype: the ingested column stays a region.)
+    let input = scratch("ingest").join("fields.parquet");
+    let export = run(&[
+        "query",
+        "--format",
+        "parquet",
+        "-o",
+        input.to_str().unwrap(),
+        "--snapshot",
+        local.to_str().unwrap(),
+        "SELECT TOP 3000 obs_id, s_ra, s_dec, s_region FROM ivoa.ObsCore WHERE CONTAINS(POINT('ICRS', s_ra, s_dec), CIRCLE('ICRS', 55.7467, -32.2862, 2)) = 1 ORDER BY obs_id",
+    ]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let ingested_local = input.parent().unwrap().join("fields");
+    let ingested_url = server.url("fields");
+    for target in [ingested_local.to_str().unwrap(), ingested_url.as_str()] {
+        let made = run(&[
+            "ingest",
+            input.to_str().unwrap(),
+            "--table",
+            "test.fields",
+            "--parts",
+            "3",
+            "-o",
+            target,
+        ]);
+        assert!(made.status.success(), "{target}: {}", stderr(&made));
+    }
+    let info = run(&["snapshot", "info", &ingested_url]);
+    assert!(stdout(&info).contains("parts      3"), "{}", stdout(&info));
+    for q in [
+        "SELECT COUNT(*), MIN(obs_id), MAX(obs_id) FROM test.fields",
+        "SELECT obs_id FROM test.fields WHERE CONTAINS(POINT('ICRS', 55.7467, -32.2862), s_region) = 1 ORDER BY obs_id",
+    ] {
+        let (here, there) = (
+            csv(ingested_local.to_str().unwrap(), q),
+            csv(&ingested_url, q),
+        );
+        assert!(there.status.success(), "{q}: {}", stderr(&there));
+        assert!(stdout(&here).lines().count() >= 2, "{q}: {}", stdout(&here));
+        assert_eq!(stdout(&here), stdout(&there), "{q}");
+    }
 
     // Over HTTP(S): the local snapshot served by a server answering ranges.
     let python = std::env::var_os("ADQL_PYTHON").expect("ADQL_PYTHON (run `bash .ci/run` once)");

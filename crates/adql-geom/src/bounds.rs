@@ -3,7 +3,7 @@
 
 use crate::polygon::Polygon;
 use crate::region::Region;
-use crate::shape::Circle;
+use crate::shape::{Circle, Point};
 use crate::vector::{normalize_ra, Vec3};
 
 /// Slack added on every side (degrees, ~4 µas), so that rounding never excludes a
@@ -200,6 +200,43 @@ pub fn bounds(region: &Region) -> SkyBounds {
     }
 }
 
+/// An upper bound of the distance (degrees) from `from` to any point of
+/// `region`: 180 when none smaller is known. A polygon's farthest point is a
+/// vertex when every vertex is within 90° and the polygon does not hold the
+/// antipode of `from` (the distance along a great-circle edge peaks at an end
+/// inside that hemisphere), so beyond 90° it is 180. A margin covers rounding.
+pub fn reach(region: &Region, from: &Point) -> f64 {
+    const WHOLE: f64 = 180.0;
+    let polygon = |p: &Polygon| {
+        if p.contains_vector(from.vector().negated()) {
+            return WHOLE;
+        }
+        let far = p
+            .vertices()
+            .iter()
+            .map(|v| v.distance(from))
+            .fold(0.0, f64::max);
+        if far < 90.0 {
+            far + MARGIN
+        } else {
+            WHOLE
+        }
+    };
+    let r = match region {
+        Region::Point(p) => p.distance(from) + MARGIN,
+        Region::Circle(c) => c.center().distance(from) + c.radius() + MARGIN,
+        Region::Polygon(p) => polygon(p),
+        Region::Box(b) => polygon(b.polygon()),
+        Region::Union(members) => members.iter().map(|m| reach(m, from)).fold(0.0, f64::max),
+        // Inside every member: any member's reach bounds it.
+        Region::Intersection(members) => {
+            members.iter().map(|m| reach(m, from)).fold(WHOLE, f64::min)
+        }
+        Region::Not(_) => WHOLE,
+    };
+    r.min(WHOLE)
+}
+
 fn extent(b: &SkyBounds) -> f64 {
     b.ra.width() * (b.dec_max - b.dec_min)
 }
@@ -244,6 +281,38 @@ fn union_bounds(a: SkyBounds, b: SkyBounds) -> SkyBounds {
 mod tests {
     use super::*;
     use crate::shape::Point;
+
+    #[test]
+    fn reach_bounds_every_point() {
+        let from = Point::new(359.9, -0.1).unwrap();
+        // A square 1° across around (0, 0), seen from (359.9, -0.1): the far
+        // corner is (0.5, 0.5), 0.6° east and 0.6° north, 0.8485° away (flat
+        // to 1e-4 this near the equator).
+        let square = Region::Polygon(
+            Polygon::from_radec(&[(359.5, -0.5), (0.5, -0.5), (0.5, 0.5), (359.5, 0.5)]).unwrap(),
+        );
+        let r = reach(&square, &from);
+        assert!((r - 0.8485).abs() < 1e-3, "{r}");
+        // Sampled points of the square are all within it.
+        for i in 0..=20 {
+            for j in 0..=20 {
+                let p = Point::new(359.5 + i as f64 * 0.05, -0.5 + j as f64 * 0.05).unwrap();
+                assert!(p.distance(&from) <= r, "{p:?}");
+            }
+        }
+        let circle = Region::Circle(Circle::new(Point::new(10.0, 89.0).unwrap(), 2.0).unwrap());
+        let from_pole = Point::new(0.0, 90.0).unwrap();
+        assert!((reach(&circle, &from_pole) - 3.0).abs() < 1e-6);
+        // A polygon holding the antipode, a complement: nothing smaller than 180.
+        let big = Region::Polygon(
+            Polygon::from_radec(&[(170.0, -10.0), (190.0, -10.0), (190.0, 10.0), (170.0, 10.0)])
+                .unwrap(),
+        );
+        assert_eq!(reach(&big, &Point::new(0.0, 0.0).unwrap()), 180.0);
+        assert_eq!(reach(&Region::Not(Box::new(square.clone())), &from), 180.0);
+        let union = Region::Union(vec![square.clone(), circle.clone()]);
+        assert!(reach(&union, &from) > 80.0);
+    }
 
     #[test]
     fn circle_bounds_wrap_and_poles() {

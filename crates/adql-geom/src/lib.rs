@@ -33,7 +33,7 @@ mod sky_box;
 pub mod stcs;
 mod vector;
 
-pub use bounds::{bounds, RaRange, SkyBounds};
+pub use bounds::{bounds, reach, RaRange, SkyBounds};
 pub use error::GeomError;
 pub use frame::Frame;
 pub use polygon::Polygon;

@@ -6,9 +6,17 @@
 //! 65,536 rows; Parquet page indexes and statistics are written, and bloom
 //! filters of the dataset IDs ([`KEYED_COLUMNS`]). Hidden columns,
 //! computed once when the snapshot is written, let the engine prune: `_healpix`
-//! (the sort key) and the RA/Dec bounds of `s_region` (`_region_ra_min`,
-//! `_region_ra_max` — min > max when the range wraps through 0 — `_region_dec_min`,
-//! `_region_dec_max`). Hidden columns start with `_` and appear in no listing.
+//! (the sort key) and the RA/Dec bounds of `s_region` (`_region_ra_lo`,
+//! `_region_ra_hi`, `_region_dec_min`, `_region_dec_max`). The RA bounds never
+//! wrap: a region across RA 0 has `lo` below 0 (its western edge minus 360), so
+//! that column minima and maxima — a file's, a row group's — bound the regions
+//! on the sky and can decide a point or shape test. (Snapshots written before
+//! this have `_region_ra_min`/`_region_ra_max`, with min > max for a wrapping
+//! range; they still read, and prune on Dec only.) `_region_reach` is how far
+//! (degrees) `s_region` reaches from (s_ra, s_dec) — infinite for a region
+//! without a position — so that the table's largest reach turns a test on
+//! `s_region` into one on the position, which the sort key decides.
+//! Hidden columns start with `_` and appear in no listing.
 //! A snapshot is written into a temporary directory and renamed into place at the
 //! end, so nothing half-written is left behind.
 
@@ -46,13 +54,18 @@ pub const HEALPIX_DEPTH: u8 = 16;
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
 /// The hidden columns, in the order they follow the public ones.
-pub const HIDDEN_COLUMNS: [&str; 5] = [
+pub const HIDDEN_COLUMNS: [&str; 6] = [
     "_healpix",
-    "_region_ra_min",
-    "_region_ra_max",
+    "_region_ra_lo",
+    "_region_ra_hi",
     "_region_dec_min",
     "_region_dec_max",
+    "_region_reach",
 ];
+
+/// The RA bounds of `s_region` in snapshots written before they were unwrapped
+/// (min > max when the range wraps through 0).
+pub const WRAPPING_REGION_RA_COLUMNS: [&str; 2] = ["_region_ra_min", "_region_ra_max"];
 
 /// The published table a snapshot holds.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -143,6 +156,11 @@ pub struct Part {
     pub coverage: Option<Coverage>,
     /// Dec bounds of its `s_region`s: `[min, max]`.
     pub region_dec: Option<[f64; 2]>,
+    /// RA bounds of its `s_region`s, unwrapped as the hidden columns are:
+    /// `[smallest lo, largest hi]`, lo below 0 when a region crosses RA 0
+    /// (absent in snapshots written before RA bounds were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_ra: Option<[f64; 2]>,
 }
 
 /// Where a snapshot is: a local directory, or a URL of an object store
@@ -276,7 +294,16 @@ impl Snapshot {
 struct PartBounds {
     healpix: Option<[i64; 2]>,
     coverage: Option<Coverage>,
+    region_ra: Option<[f64; 2]>,
     region_dec: Option<[f64; 2]>,
+}
+
+/// `[min, max]` widened by the smallest of `low` and the largest of `high`.
+fn widen(range: Option<[f64; 2]>, low: &Float64Array, high: &Float64Array) -> Option<[f64; 2]> {
+    match (arrow::compute::min(low), arrow::compute::max(high)) {
+        (Some(lo), Some(hi)) => Some(range.map_or([lo, hi], |[a, b]| [a.min(lo), b.max(hi)])),
+        _ => range,
+    }
 }
 
 impl PartBounds {
@@ -291,16 +318,9 @@ impl PartBounds {
                 Some([a, b]) => [a.min(lo), b.max(hi)],
             });
         }
-        let (dec_min, dec_max) = (
-            hidden[3].as_primitive::<Float64Type>(),
-            hidden[4].as_primitive::<Float64Type>(),
-        );
-        if let (Some(lo), Some(hi)) = (arrow::compute::min(dec_min), arrow::compute::max(dec_max)) {
-            self.region_dec = Some(match self.region_dec {
-                None => [lo, hi],
-                Some([a, b]) => [a.min(lo), b.max(hi)],
-            });
-        }
+        let bound = |i: usize| hidden[i].as_primitive::<Float64Type>();
+        self.region_ra = widen(self.region_ra, bound(1), bound(2));
+        self.region_dec = widen(self.region_dec, bound(3), bound(4));
     }
 }
 
@@ -480,6 +500,7 @@ impl SnapshotWriter {
             healpix: part.bounds.healpix,
             coverage: part.bounds.coverage,
             region_dec: part.bounds.region_dec,
+            region_ra: part.bounds.region_ra,
         });
         Ok(())
     }
@@ -613,27 +634,43 @@ fn hidden_columns(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
             .collect(),
         _ => Int64Array::new_null(n),
     };
-    let mut bounds: [Vec<Option<f64>>; 4] = Default::default();
+    let mut bounds: [Vec<Option<f64>>; 5] = Default::default();
     let regions = batch
         .column_by_name("s_region")
         .and_then(|c| c.as_string_opt::<i32>());
     for i in 0..n {
-        let b = regions
+        let region = regions
             .filter(|r| r.is_valid(i))
-            .and_then(|r| adql_geom::stcs::parse(r.value(i)).ok())
-            .map(|region| adql_geom::bounds(&region));
-        let (ra_min, ra_max, dec_min, dec_max) = match b {
+            .and_then(|r| adql_geom::stcs::parse(r.value(i)).ok());
+        let position = match (ra, dec) {
+            (Some(ra), Some(dec)) if ra.is_valid(i) && dec.is_valid(i) => {
+                adql_geom::Point::new(ra.value(i), dec.value(i)).ok()
+            }
+            _ => None,
+        };
+        // A region with no position has no reach that the position could bound.
+        // Rounded up to 0.001° (still an upper bound): a few distinct values
+        // per row group, which the Parquet dictionary stores in ~1 bit a row.
+        bounds[4].push(region.as_ref().map(|r| {
+            position.as_ref().map_or(f64::INFINITY, |p| {
+                (adql_geom::reach(r, p) * 1000.0).ceil() / 1000.0
+            })
+        }));
+        let b = region.map(|region| adql_geom::bounds(&region));
+        let (ra_lo, ra_hi, dec_min, dec_max) = match b {
             Some(b) => {
                 let (lo, hi) = match b.ra {
                     adql_geom::RaRange::Full => (0.0, 360.0),
+                    // Unwrapped: [lo, hi] with lo < 0 for a range through RA 0.
+                    adql_geom::RaRange::Span { min, max } if min > max => (min - 360.0, max),
                     adql_geom::RaRange::Span { min, max } => (min, max),
                 };
                 (Some(lo), Some(hi), Some(b.dec_min), Some(b.dec_max))
             }
             None => (None, None, None, None),
         };
-        bounds[0].push(ra_min);
-        bounds[1].push(ra_max);
+        bounds[0].push(ra_lo);
+        bounds[1].push(ra_hi);
         bounds[2].push(dec_min);
         bounds[3].push(dec_max);
     }

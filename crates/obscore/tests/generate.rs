@@ -171,11 +171,18 @@ fn row_groups_are_tight_on_the_sky() {
             assert!(*v >= last);
             last = *v;
         }
-        let ra_min = b
-            .column_by_name("_region_ra_min")
-            .unwrap()
-            .as_primitive::<Float64Type>();
-        assert_eq!(ra_min.null_count(), 0);
+        let bound = |name: &str| {
+            b.column_by_name(name)
+                .unwrap()
+                .as_primitive::<Float64Type>()
+                .clone()
+        };
+        let (lo, hi) = (bound("_region_ra_lo"), bound("_region_ra_hi"));
+        assert_eq!(lo.null_count(), 0);
+        // Unwrapped: lo <= hi always, lo below 0 only for a region across RA 0.
+        for (lo, hi) in lo.values().iter().zip(hi.values()) {
+            assert!(-360.0 <= *lo && lo <= hi && *hi <= 360.0, "{lo} {hi}");
+        }
     }
     std::fs::remove_dir_all(dir).ok();
 }

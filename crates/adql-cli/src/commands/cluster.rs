@@ -16,6 +16,8 @@ const MISSING: &str = "this adql was built without the `cluster` feature: build 
 pub(crate) fn run(command: &ClusterCommand) -> Result<ExitCode> {
     use anyhow::Context;
     let runtime = crate::commands::query::runtime()?;
+    // Ballista reports jobs, tasks and lost executors through `tracing`.
+    crate::commands::serve::init_logging("text")?;
     match command {
         ClusterCommand::Scheduler { addr } => {
             let addr: std::net::SocketAddr = addr

@@ -18,7 +18,9 @@ fn default_data_dir() -> Result<std::path::PathBuf> {
     Ok(std::path::PathBuf::from(home).join(".local/share/adql-rs/tap"))
 }
 
-fn init_logging(format: &str) -> Result<()> {
+/// Logs to standard error, filtered by `RUST_LOG` (default `info`): the
+/// server's and the cluster processes'.
+pub(crate) fn init_logging(format: &str) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

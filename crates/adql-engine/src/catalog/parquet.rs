@@ -95,6 +95,16 @@ impl RowGroupStats {
         })?
     }
 
+    /// The range of `column` in row group `index`, if its statistics give one.
+    pub fn row_group_range(&self, column: &str, index: usize) -> Option<(f64, f64)> {
+        *self.ranges.get(column)?.get(index)?
+    }
+
+    /// The number of row groups.
+    pub fn row_groups(&self) -> usize {
+        self.row_groups
+    }
+
     /// True if the statistics prove some row group has no value of `column`
     /// inside any of `intervals` (closed): a condition restricting `column` to
     /// them lets the reader skip that row group.
@@ -265,13 +275,19 @@ impl ParquetTable {
     }
 
     /// The files a scan with `filters` must open (indexes into the table's
-    /// files): those whose column ranges some row could satisfy every filter in.
+    /// files): those with a row group whose column ranges some row could
+    /// satisfy every filter in. Decided per row group, not on the file's
+    /// overall ranges: a part's row groups are each a compact piece of sky,
+    /// the part's bounding box is not (it may join two distant pieces).
     pub fn files_for(&self, filters: &[Expr]) -> Vec<usize> {
         (0..self.file_stats.len())
             .filter(|&i| {
-                filters
-                    .iter()
-                    .all(|f| may_match(f, &|column| self.file_stats[i].range(column)))
+                let stats = &self.file_stats[i];
+                (0..stats.row_groups()).any(|g| {
+                    filters
+                        .iter()
+                        .all(|f| may_match(f, &|column| stats.row_group_range(column, g)))
+                })
             })
             .collect()
     }

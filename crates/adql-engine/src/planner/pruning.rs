@@ -8,9 +8,22 @@
 //!   only Dec), and, when the point is the snapshot's (s_ra, s_dec), the shape's
 //!   HEALPix covering as ranges of the `_healpix` sort column;
 //! - `CONTAINS(<constant point>, s_region) = 1`: the point inside the hidden
-//!   bounds of `s_region` (`_region_ra_min/_max`, `_region_dec_min/_max`);
-//! - `INTERSECTS(s_region, <constant shape>) = 1` (either order): the shape's Dec
-//!   band overlapping the hidden Dec bounds of `s_region`.
+//!   bounds of `s_region` (`_region_ra_lo/_hi`, `_region_dec_min/_max`);
+//! - `INTERSECTS(s_region, <constant shape>) = 1` (either order): the shape's
+//!   RA/Dec bounds overlapping the hidden bounds of `s_region`;
+//! - for both, when the snapshot records how far each region reaches from its
+//!   position (`_region_reach`): the position within the largest reach of the
+//!   shape, as a cone on (s_ra, s_dec) — bounds and `_healpix` ranges. Parts
+//!   and row groups are contiguous ranges of `_healpix`, so this is what lets
+//!   a point-in-region query open one part; the bounding boxes of the regions
+//!   in a part are loose where the sort curve jumps across the sky.
+//!
+//! The RA bounds are unwrapped (`lo` < 0 for a region across RA 0), so the
+//! tests are comparisons of a column with a constant: a file's or a row group's
+//! minima and maxima decide them. Snapshots with the older wrapping columns
+//! (`_region_ra_min > _region_ra_max` across RA 0) get the Dec tests only there:
+//! their RA test needs a comparison of two columns, which statistics cannot
+//! decide.
 //!
 //! Each added condition is implied by the exact one, so results do not change.
 //! A condition is added only when the table's row-group statistics show it
@@ -91,33 +104,32 @@ impl Planner<'_> {
                 {
                     return Ok(self.point_in_bounds(&ra, &dec, &shape, scope));
                 }
-                if let (Some(Region::Point(p)), Some(())) =
+                if let (Some(Region::Point(p)), Some(kind)) =
                     (constant_region(a), region_column(b, scope))
                 {
-                    let (ra, dec) = (p.ra(), p.dec());
-                    let useful = skips(scope, "_region_dec_min", &[(f64::NEG_INFINITY, dec)])
-                        || skips(scope, "_region_dec_max", &[(dec, f64::INFINITY)])
-                        || skips(scope, "_region_ra_min", &[(f64::NEG_INFINITY, ra)])
-                        || skips(scope, "_region_ra_max", &[(ra, f64::INFINITY)]);
-                    return Ok(useful
-                        .then(|| point_in_region_bounds(ra, dec, scope))
+                    let point = Region::Point(p);
+                    let mut out: Vec<Expr> = region_overlap(&bounds(&point), kind, scope)
                         .into_iter()
-                        .collect());
+                        .collect();
+                    out.extend(self.positions_within_reach(&point, scope));
+                    return Ok(out);
                 }
                 Ok(Vec::new())
             }
             Builtin::Intersects => {
                 let shape = match (region_column(a, scope), region_column(b, scope)) {
-                    (Some(()), _) => constant_region(b),
-                    (_, Some(())) => constant_region(a),
+                    (Some(kind), _) => constant_region(b).map(|s| (s, kind)),
+                    (_, Some(kind)) => constant_region(a).map(|s| (s, kind)),
                     _ => None,
                 };
-                let Some(b) = shape.map(|s| bounds(&s)) else {
+                let Some((shape, kind)) = shape else {
                     return Ok(Vec::new());
                 };
-                let useful = skips(scope, "_region_dec_max", &[(b.dec_min, f64::INFINITY)])
-                    || skips(scope, "_region_dec_min", &[(f64::NEG_INFINITY, b.dec_max)]);
-                Ok(useful.then(|| dec_overlap(&b, scope)).into_iter().collect())
+                let mut out: Vec<Expr> = region_overlap(&bounds(&shape), kind, scope)
+                    .into_iter()
+                    .collect();
+                out.extend(self.positions_within_reach(&shape, scope));
+                Ok(out)
             }
             _ => Ok(Vec::new()),
         }
@@ -146,6 +158,31 @@ impl Planner<'_> {
             return Ok(Vec::new());
         };
         Ok(self.point_in_bounds(&columns.0, &columns.1, &Region::Circle(circle), scope))
+    }
+
+    /// For a test of `s_region` against `shape` (CONTAINS of a point,
+    /// INTERSECTS): a region meeting `shape` has its position within the
+    /// table's largest `_region_reach` of it, so (s_ra, s_dec) lies in the
+    /// circle around `shape`'s centroid of `shape`'s own reach plus that — a
+    /// positional cone, pruned like one (RA/Dec bounds, HEALPix ranges of the
+    /// sort key). Nothing when the reach is unknown, infinite (a region
+    /// without a position) or the circle would pass 90°.
+    fn positions_within_reach(&self, shape: &Region, scope: &TableScope) -> Vec<Expr> {
+        let reach_column = obscore::snapshot::HIDDEN_COLUMNS[5];
+        let Some((_, largest)) = scope.stats.as_ref().and_then(|s| s.range(reach_column)) else {
+            return Vec::new();
+        };
+        let Ok(centre) = shape.centroid() else {
+            return Vec::new();
+        };
+        let radius = adql_geom::reach(shape, &centre) + largest;
+        if !(radius.is_finite() && radius < 90.0) {
+            return Vec::new();
+        }
+        let Ok(circle) = adql_geom::Circle::new(centre, radius) else {
+            return Vec::new();
+        };
+        self.point_in_bounds("s_ra", "s_dec", &Region::Circle(circle), scope)
     }
 
     /// RA/Dec bounds of `shape` on the point's columns, and its HEALPix covering
@@ -223,16 +260,43 @@ fn point_columns(e: &Ast, scope: &TableScope) -> Option<(String, String)> {
     Some((name(&g.args[0])?, name(&g.args[1])?))
 }
 
+/// How a snapshot records the RA bounds of `s_region`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RegionRa {
+    /// `_region_ra_lo <= _region_ra_hi`, lo below 0 across RA 0.
+    Unwrapped,
+    /// `_region_ra_min`/`_region_ra_max`, min > max across RA 0 (older snapshots).
+    Wrapping,
+}
+
+impl RegionRa {
+    /// The convention of a table with these columns, if it has the hidden ones.
+    pub(crate) fn of(schema: &datafusion::arrow::datatypes::Schema) -> Option<RegionRa> {
+        let has = |name: &str| schema.field_with_name(name).is_ok();
+        if !has("_region_dec_min") {
+            None
+        } else if has(obscore::snapshot::HIDDEN_COLUMNS[1]) {
+            Some(RegionRa::Unwrapped)
+        } else {
+            Some(RegionRa::Wrapping)
+        }
+    }
+}
+
 /// `s_region` of a snapshot that has the hidden bounds columns.
-fn region_column(e: &Ast, scope: &TableScope) -> Option<()> {
+fn region_column(e: &Ast, scope: &TableScope) -> Option<RegionRa> {
     let Ast::Column(n) = e.unnested() else {
         return None;
     };
-    (n.parts.last()?.matches("s_region") && has_hidden(scope)).then_some(())
+    if n.parts.last()?.matches("s_region") {
+        scope.hidden
+    } else {
+        None
+    }
 }
 
 fn has_hidden(scope: &TableScope) -> bool {
-    scope.hidden
+    scope.hidden.is_some()
 }
 
 /// True if restricting `column` to `intervals` lets the reader skip a row group.
@@ -326,29 +390,34 @@ fn healpix_condition(ranges: &[(i64, i64)], column: Expr) -> Option<Expr> {
         .reduce(Expr::or)
 }
 
-/// A point inside the hidden bounds of `s_region` (RA ranges may wrap).
-fn point_in_region_bounds(ra: f64, dec: f64, scope: &TableScope) -> Expr {
+/// Regions whose hidden bounds overlap `b` (a shape's bounds; a point's are
+/// the point), if that lets the reader skip a row group. Every test is of a
+/// column against a constant; with unwrapped RA bounds `[lo, hi]` a region
+/// covers `[lo, hi]` and, when lo < 0, `[lo + 360, hi + 360]`, so it overlaps
+/// the RA interval `[a, z]` (in [0, 360]) when `lo <= z AND hi >= a`, or
+/// `lo <= z - 360 AND hi >= a - 360`.
+fn region_overlap(b: &SkyBounds, kind: RegionRa, scope: &TableScope) -> Option<Expr> {
     let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
-    let (lo, hi) = (c("_region_ra_min"), c("_region_ra_max"));
-    let plain = lo
-        .clone()
-        .lt_eq(hi.clone())
-        .and(lo.clone().lt_eq(lit(ra)))
-        .and(hi.clone().gt_eq(lit(ra)));
-    let wrapped = lo
-        .clone()
-        .gt(hi.clone())
-        .and(lo.lt_eq(lit(ra)).or(hi.gt_eq(lit(ra))));
-    c("_region_dec_min")
-        .lt_eq(lit(dec))
-        .and(c("_region_dec_max").gt_eq(lit(dec)))
-        .and(plain.or(wrapped))
-}
-
-/// The shape's Dec band overlapping the hidden Dec bounds of `s_region`.
-fn dec_overlap(b: &SkyBounds, scope: &TableScope) -> Expr {
-    let c = |name: &str| col(Column::new(Some(scope.alias.as_str()), name));
-    c("_region_dec_max")
+    let [_, ra_lo, ra_hi, dec_min, dec_max, _] = obscore::snapshot::HIDDEN_COLUMNS;
+    let mut useful = skips(scope, dec_max, &[(b.dec_min, f64::INFINITY)])
+        || skips(scope, dec_min, &[(f64::NEG_INFINITY, b.dec_max)]);
+    let mut condition = c(dec_max)
         .gt_eq(lit(b.dec_min))
-        .and(c("_region_dec_min").lt_eq(lit(b.dec_max)))
+        .and(c(dec_min).lt_eq(lit(b.dec_max)));
+    if kind == RegionRa::Unwrapped && b.ra != RaRange::Full {
+        let intervals = b.ra.intervals();
+        // Implied by the overlap: lo <= the largest z, hi >= the smallest a - 360.
+        let east = intervals.iter().map(|i| i.1).fold(f64::MIN, f64::max);
+        let west = intervals.iter().map(|i| i.0).fold(f64::MAX, f64::min);
+        useful = useful
+            || skips(scope, ra_lo, &[(f64::NEG_INFINITY, east)])
+            || skips(scope, ra_hi, &[(west - 360.0, f64::INFINITY)]);
+        let overlap = intervals
+            .iter()
+            .flat_map(|&(a, z)| [(a, z), (a - 360.0, z - 360.0)])
+            .map(|(a, z)| c(ra_lo).lt_eq(lit(z)).and(c(ra_hi).gt_eq(lit(a))))
+            .reduce(Expr::or);
+        condition = condition.and(overlap.expect("one interval or more"));
+    }
+    useful.then_some(condition)
 }

@@ -15,8 +15,9 @@ use crate::error::{EngineError, Result};
 pub(crate) struct TableScope {
     /// Its name and public columns.
     pub meta: obscore::snapshot::TableMeta,
-    /// True if it has the hidden pruning columns of a snapshot.
-    pub hidden: bool,
+    /// How it records the bounds of `s_region`, if it has a snapshot's hidden
+    /// pruning columns.
+    pub hidden: Option<super::pruning::RegionRa>,
     /// Row-group statistics, for a Parquet table: pruning conditions are added
     /// only where they let the reader skip row groups.
     pub stats: Option<std::sync::Arc<crate::catalog::RowGroupStats>>,
@@ -114,11 +115,7 @@ impl<'c> Planner<'c> {
                     Some(a) => vec![a.value.clone()],
                     None => vec![entry.meta.name.clone(), entry.meta.qualified_name()],
                 };
-                let hidden = entry
-                    .provider
-                    .schema()
-                    .field_with_name("_region_dec_min")
-                    .is_ok();
+                let hidden = super::pruning::RegionRa::of(&entry.provider.schema());
                 let scope = TableScope {
                     meta: entry.meta.clone(),
                     hidden,
@@ -232,7 +229,7 @@ fn derived(planned: super::PlannedQuery, alias: String) -> Result<(LogicalPlanBu
     };
     let scope = TableScope {
         meta,
-        hidden: false,
+        hidden: None,
         stats: None,
         alias: alias.clone(),
         qualifiers: vec![alias],
