@@ -49,7 +49,9 @@ pub async fn count(engine: &adql_engine::Engine, q: &str) -> usize {
 /// returns expected.json.
 pub fn spatial_reference(dir: &std::path::Path) -> serde_json::Value {
     std::fs::create_dir_all(dir).unwrap();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/spatial_reference.py");
+    // From this crate's directory or a sibling's (the CLI's tests include this module).
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../adql-engine/tests/spatial_reference.py");
     let out = std::process::Command::new(python("astropy"))
         .arg(script)
         .arg(dir)
@@ -61,6 +63,18 @@ pub fn spatial_reference(dir: &std::path::Path) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap()
+}
+
+/// The pairs `spatial_reference.py` found for its crossmatch (at least 400).
+pub fn crossmatch_pairs(expected: &serde_json::Value) -> std::collections::BTreeSet<(i64, i64)> {
+    let pairs: std::collections::BTreeSet<(i64, i64)> = expected["crossmatch"]["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_i64().unwrap(), p[1].as_i64().unwrap()))
+        .collect();
+    assert!(pairs.len() > 400, "a weak crossmatch");
+    pairs
 }
 
 /// The crossmatch of `spatial_reference.py`'s points: a self-join with
