@@ -82,6 +82,21 @@ fn command(env: &[(&str, String)], cache: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// `query --format csv --snapshot URL --cluster SCHEDULER` followed by `rest`.
+fn cluster_query<'a>(url: &'a str, scheduler: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "query",
+        "--format",
+        "csv",
+        "--snapshot",
+        url,
+        "--cluster",
+        scheduler,
+    ];
+    args.extend_from_slice(rest);
+    args
+}
+
 fn adql(env: &[(&str, String)], cache: &Path, args: &[&str]) -> Output {
     command(env, cache, args).output().unwrap()
 }
@@ -177,20 +192,7 @@ fn queries_on_the_cluster_give_the_local_rows() {
             "{q}: {}",
             String::from_utf8_lossy(&local.stderr)
         );
-        let remote = adql(
-            &env,
-            &cache,
-            &[
-                "query",
-                "--format",
-                "csv",
-                "--snapshot",
-                &url,
-                "--cluster",
-                &scheduler,
-                q,
-            ],
-        );
+        let remote = adql(&env, &cache, &cluster_query(&url, &scheduler, &[q]));
         assert!(
             remote.status.success(),
             "{q}: {}",
@@ -214,25 +216,13 @@ fn queries_on_the_cluster_give_the_local_rows() {
     // An executor killed while a query runs: a clear error, or the right rows.
     let heavy = "SELECT a.lsst_band, COUNT(*) FROM ivoa.ObsCore AS a JOIN ivoa.ObsCore AS b ON a.lsst_visit = b.lsst_visit AND a.lsst_detector = b.lsst_detector GROUP BY a.lsst_band ORDER BY 1";
     let want = adql(&env, &cache, &["query", "--format", "csv", heavy]);
+    // Ballista 55 may stall a job whose executor vanished (seen in about half
+    // the runs): then the client's deadline ends it, with an error. A job that
+    // recovers takes ~30 s (the 20 s heartbeat timeout, then the lost tasks again).
     let mut running = command(
         &env,
         &cache,
-        &[
-            "query",
-            "--format",
-            "csv",
-            "--snapshot",
-            &url,
-            "--cluster",
-            &scheduler,
-            // Ballista 55 may stall a job whose executor vanished (seen in
-            // about half the runs): then the client's deadline ends it, with
-            // an error. A job that recovers takes ~30 s (the 20 s heartbeat
-            // timeout, then the lost tasks again).
-            "--timeout",
-            "60",
-            heavy,
-        ],
+        &cluster_query(&url, &scheduler, &["--timeout", "60", heavy]),
     );
     running.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
@@ -325,18 +315,7 @@ fn spatial_queries_on_the_cluster(
         let out = adql(
             env,
             cache,
-            &[
-                "query",
-                "--format",
-                "csv",
-                "--snapshot",
-                url,
-                "--table",
-                &table,
-                "--cluster",
-                scheduler,
-                q,
-            ],
+            &cluster_query(url, scheduler, &["--table", &table, q]),
         );
         assert!(
             out.status.success(),

@@ -38,7 +38,7 @@ use parquet::file::statistics::Statistics as ParquetStatistics;
 mod lookup;
 mod parts;
 
-use parts::table_scans;
+use parts::parquet_scans;
 pub use parts::{for_cluster, may_match, part_scans, PartScan};
 
 /// Regions up to this area (1 % of the sky) make a scan late-materialised.
@@ -603,10 +603,7 @@ pub async fn late_scans(
     state: &dyn Session,
 ) -> Vec<(String, LateReason)> {
     let mut out = Vec::new();
-    for scan in table_scans(plan) {
-        let Ok(provider) = datafusion::datasource::source_as_provider(&scan.source) else {
-            continue;
-        };
+    for (scan, provider) in parquet_scans(plan) {
         let Some(table) = ParquetTable::of(provider.as_ref()) else {
             continue;
         };

@@ -107,12 +107,7 @@ impl Planner<'_> {
                 if let (Some(Region::Point(p)), Some(kind)) =
                     (constant_region(a), region_column(b, scope))
                 {
-                    let point = Region::Point(p);
-                    let mut out: Vec<Expr> = region_overlap(&bounds(&point), kind, scope)
-                        .into_iter()
-                        .collect();
-                    out.extend(self.positions_within_reach(&point, scope));
-                    return Ok(out);
+                    return Ok(self.regions_meeting(&Region::Point(p), kind, scope));
                 }
                 Ok(Vec::new())
             }
@@ -125,11 +120,7 @@ impl Planner<'_> {
                 let Some((shape, kind)) = shape else {
                     return Ok(Vec::new());
                 };
-                let mut out: Vec<Expr> = region_overlap(&bounds(&shape), kind, scope)
-                    .into_iter()
-                    .collect();
-                out.extend(self.positions_within_reach(&shape, scope));
-                Ok(out)
+                Ok(self.regions_meeting(&shape, kind, scope))
             }
             _ => Ok(Vec::new()),
         }
@@ -158,6 +149,16 @@ impl Planner<'_> {
             return Ok(Vec::new());
         };
         Ok(self.point_in_bounds(&columns.0, &columns.1, &Region::Circle(circle), scope))
+    }
+
+    /// Conditions implied by `s_region` meeting the constant `shape`: its
+    /// hidden bounds overlapping the shape's, its position within reach.
+    fn regions_meeting(&self, shape: &Region, kind: RegionRa, scope: &TableScope) -> Vec<Expr> {
+        let mut out: Vec<Expr> = region_overlap(&bounds(shape), kind, scope)
+            .into_iter()
+            .collect();
+        out.extend(self.positions_within_reach(shape, scope));
+        out
     }
 
     /// For a test of `s_region` against `shape` (CONTAINS of a point,
@@ -273,7 +274,7 @@ impl RegionRa {
     /// The convention of a table with these columns, if it has the hidden ones.
     pub(crate) fn of(schema: &datafusion::arrow::datatypes::Schema) -> Option<RegionRa> {
         let has = |name: &str| schema.field_with_name(name).is_ok();
-        if !has("_region_dec_min") {
+        if !has(obscore::snapshot::HIDDEN_COLUMNS[3]) {
             None
         } else if has(obscore::snapshot::HIDDEN_COLUMNS[1]) {
             Some(RegionRa::Unwrapped)

@@ -2,6 +2,8 @@
 //! filters can match (file-level pruning, shown by EXPLAIN), and plans whose
 //! snapshot scans read plain listings of those files, for a cluster.
 
+use std::sync::Arc;
+
 use datafusion::catalog::Session;
 use datafusion::common::Result as DfResult;
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator};
@@ -82,15 +84,30 @@ impl std::fmt::Display for PartScan {
     }
 }
 
-pub(super) fn table_scans(
+/// The provider of `scan` if it is a [`ParquetTable`].
+pub(super) fn parquet_provider(
+    scan: &datafusion::logical_expr::TableScan,
+) -> Option<Arc<dyn datafusion::catalog::TableProvider>> {
+    datafusion::datasource::source_as_provider(&scan.source)
+        .ok()
+        .filter(|p| ParquetTable::of(p.as_ref()).is_some())
+}
+
+/// The scans of `plan` over [`ParquetTable`]s, each with its provider.
+pub(super) fn parquet_scans(
     plan: &datafusion::logical_expr::LogicalPlan,
-) -> Vec<datafusion::logical_expr::TableScan> {
+) -> Vec<(
+    datafusion::logical_expr::TableScan,
+    Arc<dyn datafusion::catalog::TableProvider>,
+)> {
     use datafusion::common::tree_node::TreeNodeRecursion;
     use datafusion::logical_expr::LogicalPlan;
     let mut scans = Vec::new();
     let _ = plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
-            scans.push(scan.clone());
+            if let Some(provider) = parquet_provider(scan) {
+                scans.push((scan.clone(), provider));
+            }
         }
         Ok(TreeNodeRecursion::Continue)
     });
@@ -101,10 +118,7 @@ pub(super) fn table_scans(
 /// opens, for EXPLAIN.
 pub fn part_scans(plan: &datafusion::logical_expr::LogicalPlan) -> Vec<PartScan> {
     let mut out = Vec::new();
-    for scan in table_scans(plan) {
-        let Ok(provider) = datafusion::datasource::source_as_provider(&scan.source) else {
-            continue;
-        };
+    for (scan, provider) in parquet_scans(plan) {
         let Some(table) = ParquetTable::of(provider.as_ref()) else {
             continue;
         };
@@ -141,10 +155,7 @@ pub async fn for_cluster(
     let mut portable = true;
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
-            match datafusion::datasource::source_as_provider(&scan.source)
-                .ok()
-                .filter(|p| ParquetTable::of(p.as_ref()).is_some())
-            {
+            match parquet_provider(scan) {
                 Some(provider) => readings.push((provider, scan.clone())),
                 None => portable = false,
             }
