@@ -388,6 +388,11 @@ struct LanguageArgs {
     /// Largest accepted query, in bytes.
     #[arg(long, default_value_t = ParseLimits::default().max_bytes)]
     max_bytes: usize,
+    /// Deepest accepted expression tree: a chain of `+ - * /` is as deep as it
+    /// is long, and so is a list of conditions joined by AND or OR that the
+    /// engine cannot read as an IN list.
+    #[arg(long, default_value_t = ParseLimits::default().max_expression_depth)]
+    max_expression_depth: u32,
     /// The ADQL version to check against: ADQL-2.1 (default) or ADQL-2.0, under
     /// which what 2.1 added is an error.
     #[arg(long = "lang", value_name = "LANG", default_value = "ADQL-2.1", value_parser = parse_language)]
@@ -445,6 +450,7 @@ impl LanguageArgs {
         Ok(ValidateOptions {
             limits: ParseLimits {
                 max_bytes: self.max_bytes,
+                max_expression_depth: self.max_expression_depth,
                 ..ParseLimits::default()
             },
             check: CheckOptions {
@@ -484,7 +490,19 @@ pub(crate) fn report(err: &anyhow::Error) -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // The command runs on a thread with the stack a query's planning needs
+    // (the main thread's is fixed at 8 MiB by the system).
+    let command = std::thread::Builder::new()
+        .name("adql".into())
+        .stack_size(adql_engine::QUERY_STACK_BYTES)
+        .spawn(move || run(cli));
+    let outcome = match command {
+        Ok(thread) => thread
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error (see above)"))),
+        Err(e) => Err(anyhow::Error::new(e).context("starting the command's thread")),
+    };
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("adql: {}", report(&err));

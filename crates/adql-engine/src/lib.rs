@@ -72,6 +72,14 @@ impl Default for EngineOptions {
 }
 
 /// A DataFusion session with the memory limit, and an empty catalogue.
+/// The stack a thread that plans or runs queries should have (the runtime's
+/// workers: `tokio::runtime::Builder::thread_stack_size`). DataFusion recurses
+/// through an expression tree when it plans and evaluates it, as deep as the
+/// tree (at most the checker's `max_expression_depth`, 1,000 levels by
+/// default: a few MiB in a debug build); this leaves room for a raised limit.
+/// It is address space: only the pages a query touches are ever allocated.
+pub const QUERY_STACK_BYTES: usize = 64 * 1024 * 1024;
+
 fn session(options: &EngineOptions) -> Result<(SessionContext, Catalogue)> {
     let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
         .with_memory_limit(options.memory_limit, 1.0)
@@ -235,7 +243,9 @@ impl Engine {
                 v.diagnostics.into_iter().filter(|d| d.is_error()).collect(),
             ));
         }
-        Planner::new(catalogue).plan(v.query.as_ref().expect("valid"))
+        Planner::new(catalogue)
+            .with_max_expression_depth(self.options.limits.max_expression_depth as usize)
+            .plan(v.query.as_ref().expect("valid"))
     }
 
     /// The plans of `adql`: the logical plan as lowered, the optimised logical

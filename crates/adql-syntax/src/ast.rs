@@ -344,6 +344,12 @@ impl BinaryOp {
         )
     }
 
+    /// True for `AND`, `OR` and `||`: `(a op b) op c` means `a op (b op c)`,
+    /// so the parser keeps their chains balanced.
+    pub fn is_associative(self) -> bool {
+        matches!(self, BinaryOp::And | BinaryOp::Or | BinaryOp::Concat)
+    }
+
     /// True for `+ - * /`.
     pub fn is_arithmetic(self) -> bool {
         matches!(
@@ -636,6 +642,12 @@ impl Expr {
             e = expr;
         }
         e
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        crate::depth::drop_binary_chain(self);
     }
 }
 

@@ -119,12 +119,16 @@ impl Diagnostic {
             "", start.line, start.column
         );
         let _ = writeln!(out, "{:gutter$} |", "");
-        let _ = writeln!(out, "{} | {}", start.line, printable(line_text));
+        let excerpt = Excerpt::around(line_text, start.column - 1);
+        let caret_len = caret_len
+            .min(excerpt.visible_after(start.column - 1))
+            .max(1);
+        let _ = writeln!(out, "{} | {}", start.line, excerpt.text);
         let _ = writeln!(
             out,
             "{:gutter$} | {}{}",
             "",
-            " ".repeat(start.column - 1),
+            " ".repeat(excerpt.column_of(start.column - 1)),
             "^".repeat(caret_len)
         );
         for note in &self.notes {
@@ -134,6 +138,63 @@ impl Diagnostic {
             let _ = writeln!(out, "{:gutter$} = help: {}", "", fix.message);
         }
         out
+    }
+}
+
+/// What is shown of the line a diagnostic points into: all of it, or for a
+/// long line (a generated query is often one line of megabytes) a window of
+/// [`Excerpt::WIDTH`] characters around the column, its cut ends marked `…`.
+struct Excerpt {
+    text: String,
+    /// The line's character index shown first.
+    from: usize,
+    /// The line's character index after the last shown.
+    to: usize,
+    /// Characters before the line's own (the `…`).
+    lead: usize,
+}
+
+impl Excerpt {
+    const WIDTH: usize = 120;
+    /// How much of the line before the column a window shows.
+    const BEFORE: usize = 40;
+
+    fn around(line: &str, column: usize) -> Excerpt {
+        let chars: Vec<char> = printable(line).chars().collect();
+        if chars.len() <= Excerpt::WIDTH {
+            return Excerpt {
+                text: chars.iter().collect(),
+                from: 0,
+                to: chars.len(),
+                lead: 0,
+            };
+        }
+        let from = column.saturating_sub(Excerpt::BEFORE).min(chars.len());
+        let to = (from + Excerpt::WIDTH).min(chars.len());
+        let mut text = String::new();
+        if from > 0 {
+            text.push('…');
+        }
+        text.extend(&chars[from..to]);
+        if to < chars.len() {
+            text.push('…');
+        }
+        Excerpt {
+            text,
+            from,
+            to,
+            lead: usize::from(from > 0),
+        }
+    }
+
+    /// Where the line's character `column` (0-based) stands in the excerpt.
+    fn column_of(&self, column: usize) -> usize {
+        self.lead + column.saturating_sub(self.from)
+    }
+
+    /// How many of the line's characters from `column` on are shown.
+    fn visible_after(&self, column: usize) -> usize {
+        self.to.saturating_sub(column)
     }
 }
 
@@ -156,6 +217,27 @@ pub fn render_all(diagnostics: &[Diagnostic], source: &str, origin: &str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_shown_around_the_column() {
+        let line = format!("{}BAD{}", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::error("x", "bad", Span::new(5000, 5003));
+        let r = d.render(&line, "q");
+        let shown: Vec<&str> = r.lines().collect();
+        assert!(
+            shown[0].len() < 200 && shown[3].chars().count() < 200,
+            "{r}"
+        );
+        assert!(
+            shown[3].starts_with("1 | …aaa") && shown[3].ends_with("bbb…"),
+            "{r}"
+        );
+        let text_col = shown[3].chars().position(|c| c == 'B').unwrap();
+        let caret_col = shown[4].chars().position(|c| c == '^').unwrap();
+        assert_eq!(text_col, caret_col, "{r}");
+        assert_eq!(shown[4].matches('^').count(), 3);
+        assert!(shown[1].ends_with("q:1:5001"), "{r}");
+    }
 
     #[test]
     fn caret_under_the_span() {

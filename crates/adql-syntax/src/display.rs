@@ -270,6 +270,11 @@ pub(crate) fn precedence(e: &Expr) -> u8 {
 pub(crate) fn operand_precedence(e: &Expr) -> (u8, u8) {
     match e {
         Expr::Binary { op, .. } if op.is_comparison() => (prec::CONCAT, prec::CONCAT),
+        // An associative operator's chain is printed flat whatever its shape.
+        Expr::Binary { op, .. } if op.is_associative() => {
+            let p = binary_precedence(*op);
+            (p, p)
+        }
         Expr::Binary { op, .. } => {
             let p = binary_precedence(*op);
             (p, p + 1)

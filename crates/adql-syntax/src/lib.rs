@@ -23,6 +23,7 @@
 
 pub mod ast;
 mod check;
+mod depth;
 pub mod diagnostic;
 mod display;
 pub mod features;

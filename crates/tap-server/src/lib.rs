@@ -120,6 +120,7 @@ impl Service {
         let cpu = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
             .thread_name("adql-query")
+            .thread_stack_size(adql_engine::QUERY_STACK_BYTES)
             .enable_all()
             .build()
             .map_err(|e| ServiceError::DataDir(config.data_dir.clone(), e))?;

@@ -112,6 +112,7 @@ impl CatalogueArgs {
 
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(adql_engine::QUERY_STACK_BYTES)
         .enable_all()
         .build()
         .context("starting the runtime")

@@ -39,6 +39,7 @@ impl Planner<'_> {
                     UnaryOp::Plus => inner,
                 }
             }
+            Ast::Binary { op, .. } if op.is_associative() => self.chain(*op, e, scope, schema)?,
             Ast::Binary {
                 op, left, right, ..
             } => {

@@ -4,6 +4,7 @@
 //! (conditions and values), `function` (built-in, aggregate and geometry calls).
 //! The AST goes straight to a `LogicalPlan`: no SQL text in between.
 
+mod chain;
 mod datafusion_errors;
 
 pub use datafusion_errors::planning_error;
@@ -40,6 +41,9 @@ pub struct Planner<'c> {
     /// The scopes of the queries enclosing a subquery, innermost last: names not
     /// found in the subquery resolve there, as outer references.
     outer: std::cell::RefCell<Vec<(relation::Scope, datafusion::common::DFSchemaRef)>>,
+    /// How deep DataFusion may recurse through one expression (see
+    /// [`chain::evaluation_depth`]).
+    max_expression_depth: usize,
 }
 
 impl<'c> Planner<'c> {
@@ -49,7 +53,15 @@ impl<'c> Planner<'c> {
             catalogue,
             ctes: std::cell::RefCell::new(Vec::new()),
             outer: std::cell::RefCell::new(Vec::new()),
+            max_expression_depth: adql_syntax::ParseLimits::default().max_expression_depth as usize,
         }
+    }
+
+    /// The same planner, refusing chains of conditions that DataFusion would
+    /// recurse through more than `depth` levels deep.
+    pub fn with_max_expression_depth(mut self, depth: usize) -> Planner<'c> {
+        self.max_expression_depth = depth;
+        self
     }
 
     /// Lowers a parsed (and checked) query. Computed POINT, CIRCLE and POLYGON

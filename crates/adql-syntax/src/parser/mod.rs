@@ -33,6 +33,12 @@ pub struct ParseLimits {
     pub max_bytes: usize,
     /// Deepest accepted nesting of parentheses, subqueries and CASE (default 100).
     pub max_depth: u16,
+    /// Deepest accepted expression tree (default 1,000 levels, DuckDB's
+    /// default too). Chains of `+ - * /` are as deep as they are long (`AND`,
+    /// `OR` and `||` chains are kept balanced, 17 levels for 100,000 terms);
+    /// every walk over the query recurses through them, and DataFusion's type
+    /// inference is quadratic in their depth, so a deeper one is refused.
+    pub max_expression_depth: u32,
 }
 
 impl Default for ParseLimits {
@@ -40,6 +46,7 @@ impl Default for ParseLimits {
         ParseLimits {
             max_bytes: 16 * 1024 * 1024,
             max_depth: 100,
+            max_expression_depth: 1_000,
         }
     }
 }
@@ -61,7 +68,24 @@ pub fn parse_query(source: &str, limits: ParseLimits) -> Result<Query, Diagnosti
     check_parentheses(&tokens)?;
     let input = Input::new(&tokens, limits.max_depth);
     match query::top_level_query(input) {
-        Ok((_, query)) => Ok(query),
+        Ok((_, query)) => {
+            let limit = limits.max_expression_depth as usize;
+            match crate::depth::deeper_than(&query, limit) {
+                None => Ok(query),
+                Some((span, _)) => Err(Diagnostic::error(
+                    "expression-too-deep",
+                    format!(
+                        "this expression is nested more than {limit} levels deep in the query, \
+                         the limit"
+                    ),
+                    span,
+                )
+                .with_note(
+                    "a chain of + - * / is as deep as it is long: sum long lists in a subquery \
+                     or with SUM(), or raise the limit",
+                )),
+            }
+        }
         Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => Err(to_diagnostic(e, &tokens)),
         Err(nom::Err::Incomplete(_)) => Err(Diagnostic::error(
             "unexpected-end",
