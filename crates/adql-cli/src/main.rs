@@ -547,9 +547,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let valid = validation.is_valid();
     match (command, &validation.query) {
         (Command::Parse(_), Some(query)) => {
-            println!("{}", serde_json::to_string_pretty(query)?);
+            commands::print_stdout(&serde_json::to_string_pretty(query)?)?;
         }
-        (Command::Fmt(_), Some(query)) if valid => println!("{query:#}"),
+        (Command::Fmt(_), Some(query)) if valid => commands::print_stdout(&format!("{query:#}"))?,
         _ => {}
     }
     Ok(if valid {

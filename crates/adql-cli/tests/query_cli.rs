@@ -356,3 +356,39 @@ fn star_beside_columns_and_strict() {
     assert!(String::from_utf8_lossy(&strict.stderr).contains("error[join-without-condition]"));
     std::fs::remove_dir_all(&cache).ok();
 }
+
+#[test]
+fn an_empty_csv_has_its_header_and_a_closed_pipe_is_no_error() {
+    let cache = std::env::temp_dir().join(format!("adql-cli-pipe-{}", std::process::id()));
+    let empty = adql(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT obs_id, s_ra FROM ivoa.ObsCore WHERE obs_id = 'no such id'",
+        ],
+        &cache,
+    );
+    assert_eq!(empty.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&empty.stdout), "obs_id,s_ra\n");
+
+    // `adql explain … | head -0`: plans far larger than a pipe's buffer, read by nobody.
+    let ids: Vec<String> = (0..5000).map(|i| format!("'id-{i}'")).collect();
+    let q = format!(
+        "SELECT obs_id FROM ivoa.ObsCore WHERE obs_id IN ({})",
+        ids.join(", ")
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_adql"))
+        .args(["explain", &q])
+        .env("ADQL_CACHE_DIR", &cache)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("adql runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("adql ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&cache);
+}

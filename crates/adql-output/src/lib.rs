@@ -197,17 +197,19 @@ impl<W: Write + Send> ResultWriter<W> {
     ) -> Result<ResultWriter<W>> {
         let sink = match format {
             Format::Table => Sink::Table(Vec::new(), out),
-            Format::Csv => Sink::Csv(
+            Format::Csv => Sink::Csv(with_header(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
                     .build(out),
-            ),
-            Format::Tsv => Sink::Csv(
+                schema,
+            )?),
+            Format::Tsv => Sink::Csv(with_header(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
                     .with_delimiter(b'\t')
                     .build(out),
-            ),
+                schema,
+            )?),
             Format::Json => Sink::Json(arrow::json::ArrayWriter::new(out)),
             Format::Parquet => Sink::Parquet(parquet::arrow::ArrowWriter::try_new(
                 out,
@@ -356,6 +358,16 @@ impl RowLimit {
     }
 }
 
+/// A CSV/TSV writer that has written its header line: arrow's writes it with
+/// the first batch, so a result with no rows would otherwise be empty text.
+fn with_header<W: Write>(
+    mut writer: arrow::csv::Writer<W>,
+    schema: &SchemaRef,
+) -> Result<arrow::csv::Writer<W>> {
+    writer.write(&RecordBatch::new_empty(schema.clone()))?;
+    Ok(writer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,6 +431,17 @@ mod tests {
 
         let mut unlimited = RowLimit::new(None);
         assert!(!unlimited.take(batch(10)).1 && !unlimited.is_full());
+    }
+
+    #[test]
+    fn an_empty_csv_or_tsv_result_still_has_its_header() {
+        let schema = batch(1).schema();
+        for (format, header) in [(Format::Csv, ","), (Format::Tsv, "\t")] {
+            let w = ResultWriter::new(format, &schema, Vec::new(), vec![]).unwrap();
+            let text = String::from_utf8(w.finish(false).unwrap()).unwrap();
+            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            assert_eq!(text, format!("{}\n", names.join(header)));
+        }
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub(crate) fn explain(args: &ExplainCommand) -> Result<ExitCode> {
             .with_validate_options(language);
         match engine.explain(&text, args.analyze).await {
             Ok(plans) => {
-                println!("{plans}");
+                super::print_stdout(&plans)?;
                 args.catalogue.print_io_stats();
                 Ok(ExitCode::SUCCESS)
             }
