@@ -19,14 +19,14 @@ enum Node<'q> {
     Expr(&'q Expr),
 }
 
-/// The first expression found deeper than `limit` levels (counting from the
-/// query) and its depth, or `None` if every tree is within the limit.
-pub(crate) fn deeper_than(query: &Query, limit: usize) -> Option<(Span, usize)> {
+/// Where the first expression found deeper than `limit` levels (counting
+/// from the query) is, or `None` if every tree is within the limit.
+pub(crate) fn deeper_than(query: &Query, limit: usize) -> Option<Span> {
     let mut pending: Vec<(Node<'_>, usize)> = vec![(Node::Query(query), 0)];
     while let Some((node, depth)) = pending.pop() {
         if depth > limit {
             if let Node::Expr(e) = node {
-                return Some((e.span(), depth));
+                return Some(e.span());
             }
         }
         let next = depth + 1;

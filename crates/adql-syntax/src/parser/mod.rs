@@ -72,7 +72,7 @@ pub fn parse_query(source: &str, limits: ParseLimits) -> Result<Query, Diagnosti
             let limit = limits.max_expression_depth as usize;
             match crate::depth::deeper_than(&query, limit) {
                 None => Ok(query),
-                Some((span, _)) => Err(Diagnostic::error(
+                Some(span) => Err(Diagnostic::error(
                     "expression-too-deep",
                     format!(
                         "this expression is nested more than {limit} levels deep in the query, \
