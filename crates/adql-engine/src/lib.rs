@@ -36,6 +36,8 @@ pub struct Engine {
     ctx: SessionContext,
     catalogue: Catalogue,
     options: ValidateOptions,
+    /// Whether positional joins are planned as sky-partitioned joins.
+    spatial_joins: bool,
     /// Where plans run, if not here (a cluster).
     remote: Option<Arc<dyn RemoteExecutor>>,
 }
@@ -138,6 +140,7 @@ impl Engine {
             ctx,
             catalogue,
             options: ValidateOptions::default(),
+            spatial_joins: true,
             remote: None,
         })
     }
@@ -161,6 +164,7 @@ impl Engine {
                 ctx,
                 catalogue,
                 options: ValidateOptions::default(),
+                spatial_joins: true,
                 remote: None,
             },
             notes,
@@ -185,6 +189,14 @@ impl Engine {
             None => obscore::demo::demo_snapshot()?,
         };
         Engine::with_options(&snapshot, tables, options).await
+    }
+
+    /// The same engine, planning positional joins as sky-partitioned joins
+    /// (the default) or, with `false`, as nested loops over all pairs (to
+    /// compare, or to measure).
+    pub fn with_spatial_joins(mut self, on: bool) -> Engine {
+        self.spatial_joins = on;
+        self
     }
 
     /// The same session, running the plans it can on `remote` (a cluster);
@@ -245,6 +257,7 @@ impl Engine {
         }
         Planner::new(catalogue)
             .with_max_expression_depth(self.options.limits.max_expression_depth as usize)
+            .with_spatial_joins(self.spatial_joins)
             .plan(v.query.as_ref().expect("valid"))
     }
 
@@ -325,6 +338,28 @@ impl Engine {
             .await
     }
 
+    /// The plan of `adql` with the tables a request brought (as
+    /// [`Engine::query_with_uploads`] runs it).
+    pub fn plan_with_uploads(&self, adql: &str, uploads: &[UploadTable]) -> Result<PlannedQuery> {
+        self.plan_with_uploads_as(adql, uploads, self.options.check.language)
+    }
+
+    fn plan_with_uploads_as(
+        &self,
+        adql: &str,
+        uploads: &[UploadTable],
+        language: adql_syntax::Language,
+    ) -> Result<PlannedQuery> {
+        if uploads.is_empty() {
+            return self.plan_as(&self.catalogue, adql, language);
+        }
+        let mut catalogue = self.catalogue.clone();
+        for upload in uploads {
+            catalogue.add_upload(upload)?;
+        }
+        self.plan_as(&catalogue, adql, language)
+    }
+
     /// As [`Engine::query_with_uploads`], checked against ADQL `language`
     /// (TAP's `LANG`) rather than the session's.
     pub async fn query_as(
@@ -333,15 +368,7 @@ impl Engine {
         uploads: &[UploadTable],
         language: adql_syntax::Language,
     ) -> Result<QueryResult> {
-        let planned = if uploads.is_empty() {
-            self.plan_as(&self.catalogue, adql, language)?
-        } else {
-            let mut catalogue = self.catalogue.clone();
-            for upload in uploads {
-                catalogue.add_upload(upload)?;
-            }
-            self.plan_as(&catalogue, adql, language)?
-        };
+        let planned = self.plan_with_uploads_as(adql, uploads, language)?;
         let df = DataFrame::new(self.ctx.state(), planned.plan);
         let plain: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let fields: Vec<Field> = plain

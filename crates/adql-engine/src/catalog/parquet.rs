@@ -55,6 +55,7 @@ pub const SAMPLED_SELECTIVITY: f64 = 0.01;
 #[derive(Debug, Default, Clone)]
 pub struct RowGroupStats {
     row_groups: usize,
+    rows: u64,
     /// Column name → (min, max) per row group; `None` where a row group has no
     /// statistics for it.
     ranges: HashMap<String, Vec<Option<(f64, f64)>>>,
@@ -80,6 +81,12 @@ impl RowGroupStats {
             slot.resize(after, None);
         }
         self.row_groups = after;
+        self.rows += metadata.file_metadata().num_rows().max(0) as u64;
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> u64 {
+        self.rows
     }
 
     /// The smallest and largest value of `column` over all row groups; `None`
@@ -668,6 +675,7 @@ mod tests {
     fn ranges_skip_row_groups_only_outside_them() {
         let stats = RowGroupStats {
             row_groups: 3,
+            rows: 3,
             ranges: HashMap::from([(
                 "dec".to_string(),
                 vec![Some((-40.0, -30.0)), Some((-30.0, -20.0)), None],

@@ -14,6 +14,7 @@ mod pruning;
 mod query;
 mod relation;
 mod select;
+mod spatial_join;
 mod units;
 
 use adql_syntax::ast::Query;
@@ -44,6 +45,9 @@ pub struct Planner<'c> {
     /// How deep DataFusion may recurse through one expression (see
     /// [`chain::evaluation_depth`]).
     max_expression_depth: usize,
+    /// Whether positional joins become sky-partitioned joins
+    /// ([`spatial_join`]) rather than nested loops.
+    spatial_joins: bool,
 }
 
 impl<'c> Planner<'c> {
@@ -54,6 +58,7 @@ impl<'c> Planner<'c> {
             ctes: std::cell::RefCell::new(Vec::new()),
             outer: std::cell::RefCell::new(Vec::new()),
             max_expression_depth: adql_syntax::ParseLimits::default().max_expression_depth as usize,
+            spatial_joins: true,
         }
     }
 
@@ -64,10 +69,20 @@ impl<'c> Planner<'c> {
         self
     }
 
+    /// The same planner, planning positional joins as sky-partitioned joins
+    /// (the default) or, with `false`, as nested loops over all pairs.
+    pub fn with_spatial_joins(mut self, on: bool) -> Planner<'c> {
+        self.spatial_joins = on;
+        self
+    }
+
     /// Lowers a parsed (and checked) query. Computed POINT, CIRCLE and POLYGON
     /// columns of the result become DALI arrays (inside the query they are STC-S).
     pub fn plan(&self, query: &Query) -> Result<PlannedQuery> {
-        let planned = self.query(query)?;
+        let mut planned = self.query(query)?;
+        if self.spatial_joins {
+            planned.plan = spatial_join::plan_spatial_joins(planned.plan)?;
+        }
         let shapes: Vec<Option<crate::udf::DaliShape>> = planned
             .columns
             .iter()

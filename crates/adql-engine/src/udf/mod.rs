@@ -7,11 +7,13 @@ mod catalogue;
 mod dali;
 mod geometry;
 mod random;
+mod sky_cells;
 
 pub use catalogue::{CatalogueFunction, CatalogueUdf};
 pub use dali::{stcs_to_dali, DaliShape, DaliUdf};
 pub use geometry::{GeometryFunction, GeometryUdf};
 pub use random::{seeded_value, SeededRand};
+pub use sky_cells::{SkyCellFunction, SkyCellUdf};
 
 use std::sync::Arc;
 
@@ -70,6 +72,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
         .map(udf)
         .chain(catalogue.into_iter().map(catalogue_udf))
         .chain(dali.into_iter().map(|s| Arc::new(DaliUdf::udf(s))))
+        .chain(SkyCellFunction::ALL.into_iter().map(SkyCellFunction::udf))
         .collect()
 }
 

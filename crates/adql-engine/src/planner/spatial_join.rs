@@ -1,0 +1,707 @@
+//! Positional joins as sky-partitioned equi-joins, made of DataFusion's own
+//! operators (so that they run in parallel, spill, and serialise to Ballista).
+//!
+//! A join whose condition (ON, or WHERE over a comma join) has a positional
+//! term — `CONTAINS(POINT(a…), CIRCLE(b…)) = 1`, `DISTANCE(…) < r`,
+//! `CONTAINS(POINT(a…), b.s_region) = 1`, `INTERSECTS(a…, b…) = 1` — can only
+//! pair rows whose footprints (a cone around a centre: a point, a circle, a
+//! region's bounding cone, widened by the distance) lie close. One side, the
+//! *keyed* side, gets the HEALPix cell of its centre; the other, the
+//! *expanded* side, gets one row per cell its footprint touches, widened by
+//! the keyed side's largest extent. A hash join on the cell then gives every
+//! candidate pair exactly once (a keyed row has one cell, an expanded row each
+//! cell once), and the whole original condition, kept as the join's filter,
+//! decides each. So the pairs are the nested loop's, and a LEFT (RIGHT) join
+//! keeps every row of its preserved side, which is always the keyed side.
+//!
+//! The depth is chosen from the largest cone (cells about four radii across):
+//! at plan time when the extents are constants or known from statistics (a
+//! snapshot's `_region_reach`, a Parquet column's maximum, an upload's
+//! values), else at run time from a one-row aggregate of the inputs.
+
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{Column, DFSchema, Result as DfResult, ScalarValue};
+use datafusion::datasource::source_as_provider;
+use datafusion::functions::core::expr_fn::coalesce;
+use datafusion::functions_aggregate::expr_fn::max;
+use datafusion::logical_expr::simplify::SimplifyContext;
+use datafusion::logical_expr::utils::{conjunction, split_conjunction};
+use datafusion::logical_expr::{
+    col, lit, BinaryExpr, Expr, Filter, Join, JoinType, LogicalPlan, LogicalPlanBuilder, Operator,
+    TableScan,
+};
+use datafusion::optimizer::simplify_expressions::ExprSimplifier;
+
+use crate::udf::SkyCellFunction;
+
+/// The key column of the join's left and right inputs.
+const LEFT_KEY: &str = "__spatial_join_cell_l";
+const RIGHT_KEY: &str = "__spatial_join_cell_r";
+/// The one-row relation of a depth chosen at run time.
+const DEPTH: &str = "__spatial_join_depth";
+const KEYED_REACH: &str = "__spatial_join_keyed_reach";
+const EXPANDED_REACH: &str = "__spatial_join_expanded_reach";
+
+/// Rewrites every positional join of `plan` (and of its subqueries).
+pub(crate) fn plan_spatial_joins(plan: LogicalPlan) -> DfResult<LogicalPlan> {
+    plan.transform_up_with_subqueries(|node| match node {
+        LogicalPlan::Join(join) => rewrite_join(join),
+        LogicalPlan::Filter(filter) => rewrite_filter(filter),
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+}
+
+/// A join whose ON holds a positional term.
+fn rewrite_join(join: Join) -> DfResult<Transformed<LogicalPlan>> {
+    let eligible = join.on.is_empty()
+        && matches!(
+            join.join_type,
+            JoinType::Inner | JoinType::Left | JoinType::Right
+        );
+    let found = match (&join.filter, eligible) {
+        (Some(filter), true) => split_conjunction(filter)
+            .into_iter()
+            .find_map(|term| proximity(term, join.left.schema(), join.right.schema())),
+        _ => None,
+    };
+    match found {
+        Some(proximity) => {
+            let filter = join.filter.clone().expect("matched above");
+            spatial_join(&join, proximity, filter).map(Transformed::yes)
+        }
+        None => Ok(Transformed::no(LogicalPlan::Join(join))),
+    }
+}
+
+/// WHERE over a comma join (a cross join) with a positional term: the terms
+/// on both tables become the join's condition, the others stay above it.
+fn rewrite_filter(filter: Filter) -> DfResult<Transformed<LogicalPlan>> {
+    let LogicalPlan::Join(join) = filter.input.as_ref() else {
+        return Ok(Transformed::no(LogicalPlan::Filter(filter)));
+    };
+    if !join.on.is_empty() || join.filter.is_some() || join.join_type != JoinType::Inner {
+        return Ok(Transformed::no(LogicalPlan::Filter(filter)));
+    }
+    let (left, right) = (join.left.schema(), join.right.schema());
+    let (both, rest): (Vec<&Expr>, Vec<&Expr>) = split_conjunction(&filter.predicate)
+        .into_iter()
+        .partition(|term| sides(term, left, right) == Some((true, true)));
+    let Some(found) = both.iter().find_map(|term| proximity(term, left, right)) else {
+        return Ok(Transformed::no(LogicalPlan::Filter(filter)));
+    };
+    let condition = conjunction(both.into_iter().cloned()).expect("one term at least");
+    let joined = spatial_join(join, found, condition)?;
+    let plan = match conjunction(rest.into_iter().cloned()) {
+        Some(rest) => LogicalPlanBuilder::from(joined).filter(rest)?.build()?,
+        None => joined,
+    };
+    Ok(Transformed::yes(plan))
+}
+
+/// Where a shape lies: around a position, or somewhere in a region.
+#[derive(Debug, Clone)]
+enum Footprint {
+    /// The cone of `radius` degrees (0 for a point) around (ra, dec), ICRS.
+    Cone { ra: Expr, dec: Expr, radius: Expr },
+    /// A geometry value (STC-S) of one side: its bounding cone, widened by
+    /// `widen` degrees.
+    Region { geometry: Expr, widen: Expr },
+}
+
+impl Footprint {
+    fn widened(self, by: Expr) -> Footprint {
+        match self {
+            Footprint::Cone { ra, dec, radius } => Footprint::Cone {
+                ra,
+                dec,
+                radius: radius + by,
+            },
+            Footprint::Region { geometry, widen } => Footprint::Region {
+                geometry,
+                widen: widen + by,
+            },
+        }
+    }
+
+    /// How far the footprint reaches from its centre, per row.
+    fn extent(&self) -> Expr {
+        match self {
+            Footprint::Cone { radius, .. } => radius.clone(),
+            Footprint::Region { geometry, widen } => {
+                SkyCellFunction::RegionReach
+                    .udf()
+                    .call(vec![geometry.clone()])
+                    + widen.clone()
+            }
+        }
+    }
+
+    /// The cell of the centre, at `depth`.
+    fn cell(&self, depth: Expr) -> Expr {
+        match self {
+            Footprint::Cone { ra, dec, .. } => {
+                SkyCellFunction::Cell
+                    .udf()
+                    .call(vec![depth, ra.clone(), dec.clone()])
+            }
+            Footprint::Region { geometry, .. } => SkyCellFunction::RegionCell
+                .udf()
+                .call(vec![depth, geometry.clone()]),
+        }
+    }
+
+    /// The cells the footprint, widened by `more`, touches at `depth`.
+    fn cells(&self, depth: Expr, more: Expr) -> Expr {
+        match self {
+            Footprint::Cone { ra, dec, radius } => SkyCellFunction::ConeCells.udf().call(vec![
+                depth,
+                ra.clone(),
+                dec.clone(),
+                radius.clone() + more,
+            ]),
+            Footprint::Region { geometry, widen } => SkyCellFunction::RegionCells.udf().call(vec![
+                depth,
+                geometry.clone(),
+                widen.clone() + more,
+            ]),
+        }
+    }
+}
+
+/// The footprints a positional term bounds: it holds only for pairs whose
+/// centres lie within the sum of their extents.
+#[derive(Debug, Clone)]
+struct Proximity {
+    left: Footprint,
+    right: Footprint,
+}
+
+/// Which inputs `e` reads: (left, right), or `None` when it reads anything
+/// else (an outer query's column, a subquery) or is volatile.
+fn sides(e: &Expr, left: &DFSchema, right: &DFSchema) -> Option<(bool, bool)> {
+    let (mut l, mut r, mut other) = (false, false, false);
+    e.apply(|x| {
+        match x {
+            Expr::Column(c) => match (left.has_column(c), right.has_column(c)) {
+                (true, false) => l = true,
+                (false, true) => r = true,
+                _ => other = true,
+            },
+            Expr::OuterReferenceColumn(..)
+            | Expr::ScalarSubquery(_)
+            | Expr::Exists(_)
+            | Expr::InSubquery(_)
+            | Expr::Placeholder(_) => other = true,
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .ok()?;
+    (!other && !e.is_volatile()).then_some((l, r))
+}
+
+fn call<'a>(e: &'a Expr, name: &str) -> Option<&'a [Expr]> {
+    match e {
+        Expr::ScalarFunction(f) if f.name() == name => Some(&f.args),
+        Expr::Cast(c) => call(&c.expr, name),
+        _ => None,
+    }
+}
+
+fn is_one(e: &Expr) -> bool {
+    match e {
+        Expr::Literal(v, _) => v
+            .cast_to(&arrow::datatypes::DataType::Float64)
+            .is_ok_and(|v| v == ScalarValue::Float64(Some(1.0))),
+        Expr::Cast(c) => is_one(&c.expr),
+        _ => false,
+    }
+}
+
+/// True if `frame` is a constant the geometry functions take as ICRS.
+fn icrs(frame: &Expr) -> bool {
+    match frame {
+        Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)), _) => {
+            adql_geom::Frame::parse(s).is_ok_and(|f| f == adql_geom::Frame::Icrs)
+        }
+        _ => false,
+    }
+}
+
+/// The footprint of a geometry argument.
+fn footprint(g: &Expr) -> Footprint {
+    if let Some([frame, ra, dec]) = call(g, "adql_point") {
+        if icrs(frame) {
+            return Footprint::Cone {
+                ra: ra.clone(),
+                dec: dec.clone(),
+                radius: lit(0.0),
+            };
+        }
+    }
+    if let Some([frame, ra, dec, radius]) = call(g, "adql_circle") {
+        if icrs(frame) {
+            return Footprint::Cone {
+                ra: ra.clone(),
+                dec: dec.clone(),
+                radius: radius.clone(),
+            };
+        }
+    }
+    if let Some([centre, radius]) = call(g, "adql_circle_at_point") {
+        if let Footprint::Cone { ra, dec, .. } = footprint(centre) {
+            return Footprint::Cone {
+                ra,
+                dec,
+                radius: radius.clone(),
+            };
+        }
+    }
+    Footprint::Region {
+        geometry: g.clone(),
+        widen: lit(0.0),
+    }
+}
+
+/// The positional term `term` is, between the left and right inputs.
+fn proximity(term: &Expr, left: &DFSchema, right: &DFSchema) -> Option<Proximity> {
+    let Expr::BinaryExpr(BinaryExpr {
+        left: l,
+        op,
+        right: r,
+    }) = term
+    else {
+        return None;
+    };
+    // The footprints of a pair of arguments, one on each side, in that order.
+    let pair = |a: Footprint, a_expr: &Expr, b: Footprint, b_expr: &Expr| match (
+        sides(a_expr, left, right)?,
+        sides(b_expr, left, right)?,
+    ) {
+        ((true, false), (false, true)) => Some(Proximity { left: a, right: b }),
+        ((false, true), (true, false)) => Some(Proximity { left: b, right: a }),
+        _ => None,
+    };
+    let predicate = match (op, is_one(l), is_one(r)) {
+        (Operator::Eq, false, true) => Some(l.as_ref()),
+        (Operator::Eq, true, false) => Some(r.as_ref()),
+        _ => None,
+    };
+    if let Some(p) = predicate {
+        if let Some([ra, dec, shape]) = call(p, "adql_point_in_shape") {
+            let point = Footprint::Cone {
+                ra: ra.clone(),
+                dec: dec.clone(),
+                radius: lit(0.0),
+            };
+            let columns = ra.clone() + dec.clone();
+            return pair(point, &columns, footprint(shape), shape);
+        }
+        for name in ["adql_contains", "adql_intersects"] {
+            if let Some([a, b]) = call(p, name) {
+                return pair(footprint(a), a, footprint(b), b);
+            }
+        }
+        return None;
+    }
+    // DISTANCE(…) < r, <= r, r > DISTANCE(…), r >= DISTANCE(…).
+    let (distance, limit) = match op {
+        Operator::Lt | Operator::LtEq => (l.as_ref(), r.as_ref()),
+        Operator::Gt | Operator::GtEq => (r.as_ref(), l.as_ref()),
+        _ => return None,
+    };
+    let found = if let Some([p, q]) = call(distance, "adql_distance") {
+        pair(footprint(p), p, footprint(q), q)?
+    } else if let Some([ra1, dec1, ra2, dec2]) = call(distance, "adql_distance4") {
+        let cone = |ra: &Expr, dec: &Expr| Footprint::Cone {
+            ra: ra.clone(),
+            dec: dec.clone(),
+            radius: lit(0.0),
+        };
+        pair(
+            cone(ra1, dec1),
+            &(ra1.clone() + dec1.clone()),
+            cone(ra2, dec2),
+            &(ra2.clone() + dec2.clone()),
+        )?
+    } else {
+        return None;
+    };
+    // The limit widens the footprint of the side it reads (a per-target
+    // radius), or the left one if it is a constant.
+    let limit = limit.clone();
+    match sides(&limit, left, right)? {
+        (_, false) => Some(Proximity {
+            left: found.left.widened(limit),
+            right: found.right,
+        }),
+        (false, true) => Some(Proximity {
+            left: found.left,
+            right: found.right.widened(limit),
+        }),
+        (true, true) => None,
+    }
+}
+
+/// The value of a constant expression.
+fn constant(e: &Expr) -> Option<f64> {
+    let simplified = ExprSimplifier::new(SimplifyContext::default())
+        .simplify(e.clone())
+        .ok()?;
+    match simplified {
+        Expr::Literal(v, _) => match v.cast_to(&arrow::datatypes::DataType::Float64).ok()? {
+            ScalarValue::Float64(Some(x)) => Some(x),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The table scan under `plan` that `column` comes from, looking through
+/// filters, joins and projections that pass it on unchanged.
+fn scan_of<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<&'a TableScan> {
+    match plan {
+        LogicalPlan::TableScan(scan) => (column.relation.as_ref() == Some(&scan.table_name)
+            && scan.projected_schema.has_column(column))
+        .then_some(scan),
+        LogicalPlan::Filter(f) => scan_of(&f.input, column),
+        LogicalPlan::Join(j) => scan_of(&j.left, column).or_else(|| scan_of(&j.right, column)),
+        LogicalPlan::Projection(p)
+            if p.expr
+                .iter()
+                .any(|e| matches!(e, Expr::Column(c) if c == column)) =>
+        {
+            scan_of(&p.input, column)
+        }
+        _ => None,
+    }
+}
+
+/// The largest value of a table column, from Parquet statistics or an
+/// in-memory table's values.
+fn column_max(plan: &LogicalPlan, column: &Column) -> Option<f64> {
+    let scan = scan_of(plan, column)?;
+    let provider = source_as_provider(&scan.source).ok()?;
+    if let Some(parquet) = crate::catalog::ParquetTable::of(provider.as_ref()) {
+        return parquet.stats().range(&column.name).map(|r| r.1);
+    }
+    let memory = (provider.as_ref() as &dyn std::any::Any)
+        .downcast_ref::<datafusion::datasource::MemTable>()?;
+    let mut largest = None::<f64>;
+    for partition in &memory.batches {
+        for batch in partition.try_read().ok()?.iter() {
+            let values = batch.column_by_name(&column.name)?;
+            let values = arrow::compute::cast(values, &arrow::datatypes::DataType::Float64).ok()?;
+            let values = arrow::array::AsArray::as_primitive::<arrow::datatypes::Float64Type>(
+                values.as_ref(),
+            );
+            for v in values.iter().flatten() {
+                if v.is_nan() {
+                    return None;
+                }
+                largest = Some(largest.map_or(v, |l: f64| l.max(v)));
+            }
+        }
+    }
+    largest
+}
+
+/// The number of rows of `plan`'s table, when it is a table scan (under
+/// filters and projections) whose size is known.
+fn table_rows(plan: &LogicalPlan) -> Option<u64> {
+    match plan {
+        LogicalPlan::TableScan(scan) => {
+            let provider = source_as_provider(&scan.source).ok()?;
+            if let Some(parquet) = crate::catalog::ParquetTable::of(provider.as_ref()) {
+                return Some(parquet.stats().rows());
+            }
+            let memory = (provider.as_ref() as &dyn std::any::Any)
+                .downcast_ref::<datafusion::datasource::MemTable>()?;
+            let mut rows = 0u64;
+            for partition in &memory.batches {
+                rows += partition
+                    .try_read()
+                    .ok()?
+                    .iter()
+                    .map(|b| b.num_rows() as u64)
+                    .sum::<u64>();
+            }
+            Some(rows)
+        }
+        LogicalPlan::Filter(f) => table_rows(&f.input),
+        LogicalPlan::Projection(p) => table_rows(&p.input),
+        LogicalPlan::SubqueryAlias(a) => table_rows(&a.input),
+        _ => None,
+    }
+}
+
+/// A snapshot's `s_region` as the cone the snapshot recorded for it: around
+/// (s_ra, s_dec), as far as `_region_reach`, when the table's largest reach
+/// is finite (so every region has a position).
+fn snapshot_region(plan: &LogicalPlan, geometry: &Expr, widen: &Expr) -> Option<(Footprint, f64)> {
+    let Expr::Column(region) = geometry else {
+        return None;
+    };
+    if region.name != "s_region" {
+        return None;
+    }
+    let sibling = |name: &str| Column::new(region.relation.clone(), name);
+    let reach = sibling(obscore::snapshot::HIDDEN_COLUMNS[5]);
+    let largest = column_max(plan, &reach).filter(|r| r.is_finite())?;
+    let (ra, dec) = (sibling("s_ra"), sibling("s_dec"));
+    scan_of(plan, &ra)?;
+    scan_of(plan, &dec)?;
+    let footprint = Footprint::Cone {
+        ra: Expr::Column(ra),
+        dec: Expr::Column(dec),
+        radius: Expr::Column(reach) + widen.clone(),
+    };
+    Some((footprint, largest + constant(widen)?))
+}
+
+/// A footprint in its cheapest form, and its largest extent if known at plan
+/// time.
+fn known(plan: &LogicalPlan, f: Footprint) -> (Footprint, Option<f64>) {
+    match &f {
+        Footprint::Cone { radius, .. } => {
+            if let Some(r) = constant(radius) {
+                return (f, Some(r));
+            }
+            // A column (plus a constant): the column's largest value.
+            let largest = match radius {
+                Expr::Column(c) => column_max(plan, c),
+                Expr::BinaryExpr(BinaryExpr {
+                    left,
+                    op: Operator::Plus,
+                    right,
+                }) => match (left.as_ref(), constant(right)) {
+                    (Expr::Column(c), Some(k)) => column_max(plan, c).map(|m| m + k),
+                    _ => None,
+                },
+                _ => None,
+            };
+            (f, largest)
+        }
+        Footprint::Region { geometry, widen } => match snapshot_region(plan, geometry, widen) {
+            Some((cone, largest)) => (cone, Some(largest)),
+            None => (f, None),
+        },
+    }
+}
+
+/// A plan with one more column.
+fn with_column(plan: LogicalPlan, value: Expr, name: &str) -> DfResult<LogicalPlan> {
+    let mut exprs: Vec<Expr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    exprs.push(value.alias(name));
+    LogicalPlanBuilder::from(plan).project(exprs)?.build()
+}
+
+/// The largest extent over a side, as a one-row plan of column `name`.
+fn largest_extent(input: &LogicalPlan, extent: Expr, name: &str) -> DfResult<LogicalPlan> {
+    LogicalPlanBuilder::from(input.clone())
+        .aggregate(Vec::<Expr>::new(), vec![max(extent).alias(name)])?
+        .build()
+}
+
+fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<LogicalPlan> {
+    let (left_input, right_input) = (join.left.as_ref(), join.right.as_ref());
+    let (left, left_max) = known(left_input, found.left);
+    let (right, right_max) = known(right_input, found.right);
+    // The preserved side of an outer join is keyed (one row, one cell); else
+    // the larger side, so that fewer rows are multiplied by their cells.
+    let keyed_is_left = match join.join_type {
+        JoinType::Left => true,
+        JoinType::Right => false,
+        _ => match (table_rows(left_input), table_rows(right_input)) {
+            (Some(l), Some(r)) => l >= r,
+            _ => true,
+        },
+    };
+    let ((keyed, keyed_max, keyed_input), (expanded, expanded_max, expanded_input)) =
+        if keyed_is_left {
+            (
+                (left, left_max, left_input),
+                (right, right_max, right_input),
+            )
+        } else {
+            (
+                (right, right_max, right_input),
+                (left, left_max, left_input),
+            )
+        };
+    let (keyed_plan, expanded_plan) = match (keyed_max, expanded_max) {
+        (Some(k), Some(e)) => {
+            let depth = lit(i64::from(adql_geom::coverage::join_depth(k + e)));
+            let keyed_plan = with_column(keyed_input.clone(), keyed.cell(depth.clone()), "key")?;
+            let expanded_plan =
+                with_column(expanded_input.clone(), expanded.cells(depth, lit(k)), "key")?;
+            (keyed_plan, expanded_plan)
+        }
+        _ => {
+            // One row: the largest extent of each side and the depth they give.
+            let side =
+                |input: &LogicalPlan, f: &Footprint, known: Option<f64>, name: &str| match known {
+                    Some(k) => LogicalPlanBuilder::empty(true)
+                        .project(vec![lit(k).alias(name)])?
+                        .build(),
+                    None => largest_extent(input, f.extent(), name),
+                };
+            let keyed_reach = side(keyed_input, &keyed, keyed_max, KEYED_REACH)?;
+            let expanded_reach = side(expanded_input, &expanded, expanded_max, EXPANDED_REACH)?;
+            let zero = |name: &str| coalesce(vec![col(name), lit(0.0)]);
+            let params = LogicalPlanBuilder::from(keyed_reach)
+                .cross_join(expanded_reach)?
+                .project(vec![
+                    zero(KEYED_REACH).alias(KEYED_REACH),
+                    SkyCellFunction::JoinDepth
+                        .udf()
+                        .call(vec![zero(KEYED_REACH) + zero(EXPANDED_REACH)])
+                        .alias(DEPTH),
+                ])?
+                .build()?;
+            let with_params = |input: &LogicalPlan, key: Expr| -> DfResult<LogicalPlan> {
+                let columns: Vec<Expr> = input
+                    .schema()
+                    .columns()
+                    .into_iter()
+                    .map(Expr::Column)
+                    .collect();
+                let mut exprs = columns;
+                exprs.push(key.alias("key"));
+                LogicalPlanBuilder::from(input.clone())
+                    .cross_join(params.clone())?
+                    .project(exprs)?
+                    .build()
+            };
+            (
+                with_params(keyed_input, keyed.cell(col(DEPTH)))?,
+                with_params(expanded_input, expanded.cells(col(DEPTH), col(KEYED_REACH)))?,
+            )
+        }
+    };
+    // The expanded side: one row per cell.
+    let expanded_plan = LogicalPlanBuilder::from(expanded_plan)
+        .unnest_column("key")?
+        .build()?;
+    let (keyed_name, expanded_name) = if keyed_is_left {
+        (LEFT_KEY, RIGHT_KEY)
+    } else {
+        (RIGHT_KEY, LEFT_KEY)
+    };
+    let rename = |plan: LogicalPlan, name: &str| -> DfResult<LogicalPlan> {
+        let exprs: Vec<Expr> = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .map(|c| {
+                if c.relation.is_none() && c.name == "key" {
+                    Expr::Column(c).alias(name)
+                } else {
+                    Expr::Column(c)
+                }
+            })
+            .collect();
+        LogicalPlanBuilder::from(plan).project(exprs)?.build()
+    };
+    let keyed_plan = rename(keyed_plan, keyed_name)?;
+    let expanded_plan = rename(expanded_plan, expanded_name)?;
+    let (new_left, new_right) = if keyed_is_left {
+        (keyed_plan, expanded_plan)
+    } else {
+        (expanded_plan, keyed_plan)
+    };
+    let output: Vec<Expr> = join
+        .schema
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    LogicalPlanBuilder::from(new_left)
+        .join(
+            new_right,
+            join.join_type,
+            (
+                vec![Column::from_name(LEFT_KEY)],
+                vec![Column::from_name(RIGHT_KEY)],
+            ),
+            Some(condition),
+        )?
+        .project(output)?
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::logical_expr::{col, lit};
+
+    fn schemas() -> (DFSchema, DFSchema) {
+        use arrow::datatypes::{DataType, Field, Schema};
+        let fields = Schema::new(vec![
+            Field::new("ra", DataType::Float64, true),
+            Field::new("dec", DataType::Float64, true),
+            Field::new("r", DataType::Float64, true),
+            Field::new("s_region", DataType::Utf8, true),
+        ]);
+        (
+            DFSchema::try_from_qualified_schema("a", &fields).unwrap(),
+            DFSchema::try_from_qualified_schema("b", &fields).unwrap(),
+        )
+    }
+
+    fn geometry(f: crate::udf::GeometryFunction, args: Vec<Expr>) -> Expr {
+        crate::udf::udf(f).call(args)
+    }
+
+    #[test]
+    fn recognises_the_spellings() {
+        use crate::udf::GeometryFunction as G;
+        let (a, b) = schemas();
+        let point = |t: &str| {
+            geometry(
+                G::Point,
+                vec![lit("ICRS"), col(format!("{t}.ra")), col(format!("{t}.dec"))],
+            )
+        };
+        let circle = geometry(
+            G::Circle,
+            vec![
+                lit("ICRS"),
+                col("b.ra"),
+                col("b.dec"),
+                lit(1.0) / lit(3600.0),
+            ],
+        );
+        let contains = geometry(
+            G::PointInShape,
+            vec![col("a.ra"), col("a.dec"), circle.clone()],
+        );
+        for term in [contains.clone().eq(lit(1)), lit(1).eq(contains)] {
+            let p = proximity(&term, &a, &b).expect("recognised");
+            assert!(matches!(p.right, Footprint::Cone { .. }), "{p:?}");
+        }
+        // The distance's limit widens the side it reads.
+        let distance = geometry(G::Distance, vec![point("b"), point("a")]);
+        let p = proximity(&distance.clone().lt_eq(col("b.r")), &a, &b).unwrap();
+        assert_eq!(constant(&p.left.extent()), Some(0.0));
+        assert!(constant(&p.right.extent()).is_none());
+        assert!(proximity(&lit(0.1).gt(distance.clone()), &a, &b).is_some());
+        // A condition on one table only, or reading both in its limit, is not one.
+        let same = geometry(G::Distance, vec![point("a"), point("a")]);
+        assert!(proximity(&same.lt(lit(0.1)), &a, &b).is_none());
+        let mixed = distance.lt(col("a.r") + col("b.r"));
+        assert!(proximity(&mixed, &a, &b).is_none());
+        let overlap = geometry(G::Intersects, vec![col("a.s_region"), col("b.s_region")]);
+        let p = proximity(&overlap.eq(lit(1)), &a, &b).unwrap();
+        assert!(matches!(p.left, Footprint::Region { .. }));
+        // A frame other than ICRS keeps the geometry whole (converted per row).
+        let galactic = geometry(G::Point, vec![lit("GALACTIC"), col("a.ra"), col("a.dec")]);
+        assert!(matches!(footprint(&galactic), Footprint::Region { .. }));
+    }
+}
