@@ -262,6 +262,11 @@ struct CatalogueArgs {
     /// (needs the `cluster` feature).
     #[arg(long, value_name = "df://HOST:PORT")]
     cluster: Option<String>,
+    /// Plan positional joins (crossmatches, point in region, overlaps) as
+    /// nested loops over every pair instead of sky-partitioned joins: slow;
+    /// to compare answers or timings.
+    #[arg(long)]
+    nested_loop_joins: bool,
 }
 
 /// `adql query [--snapshot DIR] [--format F] [--maxrec N] [-o FILE] (QUERY | --file F | -)`.

@@ -282,7 +282,7 @@ async fn region_joins_equal_the_nested_loop() {
         let plan = spatial.plan_with_uploads(&q, &uploads).unwrap().plan;
         let plan = plan.display_indent().to_string();
         assert!(
-            plan.contains("__spatial_join_cell_l = __spatial_join_cell_r"),
+            plan.contains("__spatial_join_cells = __spatial_join_cell"),
             "{q}\n{plan}"
         );
     }

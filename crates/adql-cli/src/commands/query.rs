@@ -19,7 +19,10 @@ impl CatalogueArgs {
     /// The engine over `--snapshot DIR` (or the demo snapshot) and `--table`
     /// tables, running its plans on `--cluster` if given.
     pub(crate) async fn engine(&self, options: &adql_engine::EngineOptions) -> Result<Engine> {
-        let engine = self.local_engine(options).await?;
+        let engine = self
+            .local_engine(options)
+            .await?
+            .with_spatial_joins(!self.nested_loop_joins);
         match &self.cluster {
             Some(url) => crate::commands::cluster::connect(engine, url).await,
             None => Ok(engine),

@@ -34,9 +34,10 @@ use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 
 use crate::udf::SkyCellFunction;
 
-/// The key column of the join's left and right inputs.
-const LEFT_KEY: &str = "__spatial_join_cell_l";
-const RIGHT_KEY: &str = "__spatial_join_cell_r";
+/// The key column of the expanded side (the hash join's build side) and of
+/// the keyed side.
+const BUILD_KEY: &str = "__spatial_join_cells";
+const PROBE_KEY: &str = "__spatial_join_cell";
 /// The one-row relation of a depth chosen at run time.
 const DEPTH: &str = "__spatial_join_depth";
 const KEYED_REACH: &str = "__spatial_join_keyed_reach";
@@ -589,11 +590,6 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
     let expanded_plan = LogicalPlanBuilder::from(expanded_plan)
         .unnest_column("key")?
         .build()?;
-    let (keyed_name, expanded_name) = if keyed_is_left {
-        (LEFT_KEY, RIGHT_KEY)
-    } else {
-        (RIGHT_KEY, LEFT_KEY)
-    };
     let rename = |plan: LogicalPlan, name: &str| -> DfResult<LogicalPlan> {
         let exprs: Vec<Expr> = plan
             .schema()
@@ -609,12 +605,12 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
             .collect();
         LogicalPlanBuilder::from(plan).project(exprs)?.build()
     };
-    let keyed_plan = rename(keyed_plan, keyed_name)?;
-    let expanded_plan = rename(expanded_plan, expanded_name)?;
-    let (new_left, new_right) = if keyed_is_left {
-        (keyed_plan, expanded_plan)
-    } else {
-        (expanded_plan, keyed_plan)
+    // The expanded side (the smaller, multiplied by its cells) goes first, as
+    // the hash join's build side; the keyed side streams past it. The
+    // preserved side of an outer join is the keyed one, now on the right.
+    let join_type = match join.join_type {
+        JoinType::Left | JoinType::Right => JoinType::Right,
+        other => other,
     };
     let output: Vec<Expr> = join
         .schema
@@ -622,14 +618,11 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         .into_iter()
         .map(Expr::Column)
         .collect();
-    LogicalPlanBuilder::from(new_left)
+    LogicalPlanBuilder::from(rename(expanded_plan, BUILD_KEY)?)
         .join(
-            new_right,
-            join.join_type,
-            (
-                vec![Column::from_name(LEFT_KEY)],
-                vec![Column::from_name(RIGHT_KEY)],
-            ),
+            rename(keyed_plan, PROBE_KEY)?,
+            join_type,
+            (vec![Column::from_name(BUILD_KEY)], vec![Column::from_name(PROBE_KEY)]),
             Some(condition),
         )?
         .project(output)?
