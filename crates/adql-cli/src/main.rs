@@ -225,9 +225,13 @@ struct ServeArgs {
     /// Memory queries may hold for sorts, joins and aggregations, in MiB.
     #[arg(long, default_value_t = 2048)]
     memory_limit_mib: usize,
-    /// The largest request (query and uploads), in MiB.
+    /// The largest request besides its uploads (query text and parameters), in MiB.
     #[arg(long, default_value_t = 64)]
     max_request_mib: usize,
+    /// The largest upload table (TAP UPLOAD, inline or by URL), advertised as
+    /// TAPRegExt's uploadLimit: bytes, or with a unit (KiB, MiB, GiB; KB, MB, GB).
+    #[arg(long, default_value = "512MiB", value_parser = parse_size)]
+    upload_limit: usize,
     /// How long async jobs are kept, in seconds.
     #[arg(long, default_value_t = 7 * 24 * 3600)]
     retention: u64,
@@ -562,4 +566,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A size in bytes: a number, optionally followed by KiB, MiB, GiB (or K, M,
+/// G: the same) or KB, MB, GB (powers of 1000).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: a number of bytes, or e.g. 512MiB"))?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => return Err(format!("unknown unit `{other}`: KiB, MiB, GiB, KB, MB or GB")),
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("2 GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size("1k"), Ok(1024));
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert!(parse_size("99999999999999999999GiB").is_err());
+    }
 }

@@ -28,8 +28,12 @@ pub struct ServiceConfig {
     pub query_timeout: Duration,
     /// Memory each query's sorts, joins and aggregations may hold, in bytes.
     pub memory_limit: usize,
-    /// The largest request body (query text plus uploads), in bytes.
+    /// The largest request body besides its uploads (query text and
+    /// parameters), in bytes.
     pub max_request_bytes: usize,
+    /// The largest upload table (TAP `UPLOAD`: an inline part or a fetched
+    /// URL), in bytes; TAPRegExt's `uploadLimit`.
+    pub upload_limit_bytes: usize,
     /// How long an async job is kept after creation by default (and at most).
     pub retention: Duration,
     /// How often expired jobs are looked for.
@@ -58,11 +62,22 @@ impl ServiceConfig {
             query_timeout: Duration::from_secs(600),
             memory_limit: 2 * 1024 * 1024 * 1024,
             max_request_bytes: 64 * 1024 * 1024,
+            upload_limit_bytes: 512 * 1024 * 1024,
             retention: Duration::from_secs(7 * 24 * 3600),
             reaper_interval: Duration::from_secs(60),
             images: None,
             rewrite_access_url: true,
         }
+    }
+
+    /// The most of a request body the service reads: a body past its limits
+    /// (a form over `max_request_bytes`, an upload over `upload_limit_bytes`)
+    /// is still read, up to four times their sum, so that the client is
+    /// answered with the error instead of a connection closed mid-request.
+    pub fn drain_limit(&self) -> usize {
+        self.max_request_bytes
+            .saturating_add(self.upload_limit_bytes)
+            .saturating_mul(4)
     }
 
     /// The TAP service's URL.

@@ -25,7 +25,7 @@ pub async fn links(State(service): State<Arc<Service>>, request: Request) -> Res
 }
 
 async fn links_response(service: &Service, request: Request) -> Result<Response, TapError> {
-    let params = Params::from_request(request, service.config.max_request_bytes).await?;
+    let params = Params::from_request(request, &service.config).await?;
     if let Some(format) = params
         .get("RESPONSEFORMAT")
         .filter(|f| !f.trim().is_empty())

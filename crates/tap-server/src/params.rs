@@ -35,8 +35,13 @@ impl Params {
     }
 
     /// Reads the query string and the body of `request` (GET or POST,
-    /// form-urlencoded or multipart).
-    pub async fn from_request(request: Request, limit: usize) -> Result<Params, TapError> {
+    /// form-urlencoded or multipart): a form body up to the configured
+    /// request limit, a multipart one (which may carry uploads) up to that
+    /// plus the upload limit.
+    pub async fn from_request(
+        request: Request,
+        config: &crate::config::ServiceConfig,
+    ) -> Result<Params, TapError> {
         let mut params = Params::default();
         if let Some(query) = request.uri().query() {
             for (k, v) in form_urlencoded::parse(query.as_bytes()) {
@@ -50,21 +55,43 @@ impl Params {
             .unwrap_or("")
             .to_ascii_lowercase();
         if content_type.starts_with("multipart/form-data") {
+            // Each part may be as large as an upload. A larger one is read to
+            // its end and dropped, so that the client gets the error rather
+            // than a connection closed while it sends; past the drain limit
+            // (the router's body limit) the connection is given up.
+            let part_limit = config.upload_limit_bytes.max(config.max_request_bytes);
+            let drain_limit = config.drain_limit();
+            let mut over: Option<(String, usize)> = None;
             let mut multipart = Multipart::from_request(request, &())
                 .await
                 .map_err(|e| TapError::Usage(format!("cannot read the multipart body: {e}")))?;
             loop {
-                let field = match multipart.next_field().await {
+                let mut field = match multipart.next_field().await {
                     Ok(Some(f)) => f,
                     Ok(None) => break,
-                    Err(e) => return Err(body_error(e.to_string(), limit)),
+                    Err(e) => return Err(multipart_error(e, drain_limit)),
                 };
                 let name = field.name().unwrap_or_default().to_string();
                 let is_file = field.file_name().is_some();
-                let data = field
-                    .bytes()
+                let mut data = Vec::new();
+                let mut size = 0usize;
+                while let Some(chunk) = field
+                    .chunk()
                     .await
-                    .map_err(|e| body_error(e.to_string(), limit))?;
+                    .map_err(|e| multipart_error(e, drain_limit))?
+                {
+                    size += chunk.len();
+                    if size <= part_limit {
+                        data.extend_from_slice(&chunk);
+                    } else if !data.is_empty() {
+                        data = Vec::new();
+                    }
+                }
+                if size > part_limit {
+                    over.get_or_insert((name, size));
+                    continue;
+                }
+                let data = Bytes::from(data);
                 if is_file {
                     params.files.push((name, data));
                 } else {
@@ -78,7 +105,14 @@ impl Params {
                     }
                 }
             }
+            if let Some((name, size)) = over {
+                return Err(TapError::Usage(format!(
+                    "the part {name} is {size} bytes, over this service's upload limit of {} bytes",
+                    config.upload_limit_bytes
+                )));
+            }
         } else if request.method() == axum::http::Method::POST {
+            let limit = config.max_request_bytes;
             let body = axum::body::to_bytes(request.into_body(), limit)
                 .await
                 .map_err(|e| body_error(e.to_string(), limit))?;
@@ -115,6 +149,16 @@ impl Params {
     /// The file part named `name` (exactly, as `param:name` names it).
     pub fn file(&self, name: &str) -> Option<&Bytes> {
         self.files.iter().find(|(n, _)| n == name).map(|(_, d)| d)
+    }
+}
+
+/// A multipart body that could not be read: over the limit (axum says so by
+/// its status), or malformed.
+fn multipart_error(e: axum::extract::multipart::MultipartError, limit: usize) -> TapError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        TapError::TooLarge(limit)
+    } else {
+        body_error(e.body_text(), limit)
     }
 }
 

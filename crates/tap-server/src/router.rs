@@ -61,10 +61,10 @@ pub fn router(service: Arc<Service>) -> Router {
             service.clone(),
             auth::authenticate,
         ))
-        // Bodies up to the configured limit (axum's default of 2 MB would cut
-        // uploads short); beyond it: 413.
+        // Bodies up to the drain limit (axum's default of 2 MB would cut
+        // uploads short); the handlers apply the request and upload limits.
         .layer(axum::extract::DefaultBodyLimit::max(
-            service.config.max_request_bytes,
+            service.config.drain_limit(),
         ))
         .layer(axum::middleware::from_fn(log::log_request))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

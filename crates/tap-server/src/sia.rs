@@ -22,7 +22,7 @@ pub async fn query(State(service): State<Arc<Service>>, request: Request) -> Res
 }
 
 async fn search(service: Arc<Service>, request: Request) -> Result<Response, TapError> {
-    let params = Params::from_request(request, service.config.max_request_bytes).await?;
+    let params = Params::from_request(request, &service.config).await?;
     let sia = datalink::sia::query(params.pairs().iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|e| TapError::Usage(e.to_string()))?;
     // The rest as a TAP query would be read: RESPONSEFORMAT, MAXREC.

@@ -21,7 +21,7 @@ pub async fn sync(State(service): State<Arc<Service>>, request: Request) -> Resp
 }
 
 async fn cutout(service: &Arc<Service>, request: Request) -> Result<Response, SodaFailure> {
-    let params = Params::from_request(request, service.config.max_request_bytes)
+    let params = Params::from_request(request, &service.config)
         .await
         .map_err(|e| SodaFailure(SodaError::Usage(e.to_string())))?;
     let request =

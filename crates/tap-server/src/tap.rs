@@ -65,7 +65,7 @@ pub fn query_job(service: &Service, params: &Params) -> Result<QueryJob, TapErro
         })?,
     }
     .min(config.maxrec_hard);
-    let uploads = crate::upload::uploads(params, config.max_request_bytes)?;
+    let uploads = crate::upload::uploads(params, config.upload_limit_bytes)?;
     let mut query_info = votable::Info::new("QUERY", "");
     query_info.content = Some(query.clone());
     Ok(QueryJob {
@@ -88,7 +88,7 @@ pub async fn sync(State(service): State<Arc<Service>>, request: Request) -> Resp
 }
 
 async fn run_sync(service: Arc<Service>, request: Request) -> Result<Response, TapError> {
-    let params = Params::from_request(request, service.config.max_request_bytes).await?;
+    let params = Params::from_request(request, &service.config).await?;
     let job = query_job(&service, &params)?;
     respond(service, job).await
 }

@@ -82,6 +82,12 @@ pub fn uploads(params: &Params, limit: usize) -> Result<Vec<UploadTable>, TapErr
             fetched = fetch(name, source, limit)?;
             &fetched
         };
+        if data.len() > limit {
+            return Err(TapError::Usage(format!(
+                "the upload {name} is {} bytes, over this service's upload limit of {limit} bytes",
+                data.len()
+            )));
+        }
         let (schema, batches) = votable::read(std::io::Cursor::new(data)).map_err(|e| {
             TapError::Usage(format!(
                 "the upload {name} is not a VOTable this service reads: {e}"

@@ -104,7 +104,7 @@ fn caller_job(service: &Service, caller: &Caller, id: &str) -> Uws<Job> {
 }
 
 async fn read_params(service: &Service, request: Request) -> Uws<Params> {
-    Params::from_request(request, service.config.max_request_bytes)
+    Params::from_request(request, &service.config)
         .await
         .map_err(|e| UwsError::Usage(e.to_string()))
 }

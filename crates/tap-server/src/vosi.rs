@@ -110,7 +110,7 @@ pub fn capabilities_document(service: &Service) -> String {
     let duration = config.query_timeout.as_secs();
     doc.push_str(&format!(
         "  <retentionPeriod>\n   <default>{retention}</default>\n   <hard>{retention}</hard>\n  </retentionPeriod>\n  <executionDuration>\n   <default>{duration}</default>\n   <hard>{duration}</hard>\n  </executionDuration>\n  <outputLimit>\n   <default unit=\"row\">{}</default>\n   <hard unit=\"row\">{}</hard>\n  </outputLimit>\n  <uploadLimit>\n   <hard unit=\"byte\">{}</hard>\n  </uploadLimit>\n </capability>\n",
-        config.maxrec_default, config.maxrec_hard, config.max_request_bytes
+        config.maxrec_default, config.maxrec_hard, config.upload_limit_bytes
     ));
     for (id, path) in [
         ("ivo://ivoa.net/std/VOSI#capabilities", "capabilities"),

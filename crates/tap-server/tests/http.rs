@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{agent, delete, get, post, Reply, TestServer};
+use common::{agent, delete, get, post, reply, Reply, TestServer};
 
 fn sync(server: &TestServer, form: &[(&str, &str)]) -> Reply {
     post(&format!("{}/sync", server.tap), form)
@@ -443,12 +443,14 @@ fn overload_timeouts_and_request_limits() {
         c.max_queued = 0;
         c.query_timeout = Duration::from_secs(3);
         c.max_request_bytes = 64 * 1024;
+        c.upload_limit_bytes = 200 * 1024;
     });
     // A query far too slow for the timeout (a hundred million pairs, each with
-    // two POINTs and a DISTANCE, in small batches) holds the one slot...
+    // two POINTs and a DISTANCE, in small batches; `>` is no positional join)
+    // holds the one slot...
     let slow_url = format!("{}/sync", server.tap);
     let slow = std::thread::spawn(move || {
-        post(&slow_url, &[("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) FROM ivoa.ObsCore AS a, ivoa.ObsCore AS b WHERE a.lsst_tract = b.lsst_tract AND DISTANCE(POINT('ICRS', a.s_ra, a.s_dec), POINT('ICRS', b.s_ra, b.s_dec)) < 1e-9")])
+        post(&slow_url, &[("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) FROM ivoa.ObsCore AS a, ivoa.ObsCore AS b WHERE a.lsst_tract = b.lsst_tract AND DISTANCE(POINT('ICRS', a.s_ra, a.s_dec), POINT('ICRS', b.s_ra, b.s_dec)) > 179.99")])
     });
     std::thread::sleep(Duration::from_millis(800));
     // ...so another is turned away with 503 and Retry-After.
@@ -480,6 +482,28 @@ fn overload_timeouts_and_request_limits() {
     let big = "x".repeat(100 * 1024);
     let r = sync(&server, &[("LANG", "ADQL"), ("QUERY", &big)]);
     assert_eq!(r.status, 413, "{}", r.body);
+    // Uploads: the limit is advertised, one within it is read, one over it
+    // gets a DALI error (not a dropped connection).
+    let capabilities = get(&format!("{}/capabilities", server.tap));
+    assert!(
+        capabilities.body.contains("<hard unit=\"byte\">204800</hard>"),
+        "{}",
+        capabilities.body
+    );
+    let small = upload_votable(100);
+    let r = multipart_upload(&server, &small);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body.lines().count(), 101, "{}", r.body);
+    let large = upload_votable(4200);
+    assert!(large.len() > 200 * 1024 && large.len() < 250 * 1024, "{}", large.len());
+    let r = multipart_upload(&server, &large);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("value=\"ERROR\""), "{}", r.body);
+    assert!(r.body.contains("upload limit of 204800 bytes"), "{}", r.body);
+    // Twice the limit: read to its end and refused the same way.
+    let r = multipart_upload(&server, &upload_votable(8000));
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("upload limit of 204800 bytes"), "{}", r.body);
     drop(server);
     std::fs::remove_dir_all(data).ok();
 }
@@ -575,4 +599,48 @@ fn a_client_that_hangs_up_frees_its_slot() {
     }
     drop(server);
     std::fs::remove_dir_all(data).ok();
+}
+
+/// A TABLEDATA VOTable of `rows` targets (id, ra, dec), about 54 bytes a row.
+fn upload_votable(rows: usize) -> String {
+    let mut doc = String::from(
+        "<?xml version=\"1.0\"?>\n<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\"><RESOURCE><TABLE>\n<FIELD name=\"id\" datatype=\"long\"/><FIELD name=\"ra\" datatype=\"double\"/><FIELD name=\"dec\" datatype=\"double\"/>\n<DATA><TABLEDATA>\n",
+    );
+    for i in 0..rows {
+        doc.push_str(&format!(
+            "<TR><TD>{i}</TD><TD>{:.6}</TD><TD>-30.5</TD></TR>\n",
+            (i as f64) * 0.001
+        ));
+    }
+    doc.push_str("</TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>\n");
+    doc
+}
+
+/// A sync query with `votable` uploaded inline as TAP_UPLOAD.t (multipart, as
+/// pyvo sends it).
+fn multipart_upload(server: &TestServer, votable: &str) -> Reply {
+    let boundary = "adqlTestBoundary7MA4YWxk";
+    let mut body = String::new();
+    for (name, value) in [
+        ("LANG", "ADQL"),
+        ("RESPONSEFORMAT", "csv"),
+        ("QUERY", "SELECT id FROM TAP_UPLOAD.t"),
+        ("UPLOAD", "t,param:t"),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"t\"; filename=\"t.xml\"\r\nContent-Type: application/x-votable+xml\r\n\r\n{votable}\r\n--{boundary}--\r\n"
+    ));
+    reply(
+        agent()
+            .post(&format!("{}/sync", server.tap))
+            .header(
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send(body.as_bytes()),
+    )
 }

@@ -63,6 +63,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
         config.query_timeout = Duration::from_secs(args.query_timeout.max(1));
         config.memory_limit = options.memory_limit;
         config.max_request_bytes = args.max_request_mib.saturating_mul(1024 * 1024);
+        config.upload_limit_bytes = args.upload_limit;
         config.retention = Duration::from_secs(args.retention.max(60));
         config.images = args
             .images
