@@ -587,7 +587,11 @@ fn parse_size(text: &str) -> Result<usize, String> {
         "kb" => 1_000,
         "mb" => 1_000_000,
         "gb" => 1_000_000_000,
-        other => return Err(format!("unknown unit `{other}`: KiB, MiB, GiB, KB, MB or GB")),
+        other => {
+            return Err(format!(
+                "unknown unit `{other}`: KiB, MiB, GiB, KB, MB or GB"
+            ))
+        }
     };
     n.checked_mul(factor)
         .ok_or_else(|| format!("`{text}` is too large"))

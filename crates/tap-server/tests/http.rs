@@ -486,7 +486,9 @@ fn overload_timeouts_and_request_limits() {
     // gets a DALI error (not a dropped connection).
     let capabilities = get(&format!("{}/capabilities", server.tap));
     assert!(
-        capabilities.body.contains("<hard unit=\"byte\">204800</hard>"),
+        capabilities
+            .body
+            .contains("<hard unit=\"byte\">204800</hard>"),
         "{}",
         capabilities.body
     );
@@ -495,15 +497,27 @@ fn overload_timeouts_and_request_limits() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body.lines().count(), 101, "{}", r.body);
     let large = upload_votable(4200);
-    assert!(large.len() > 200 * 1024 && large.len() < 250 * 1024, "{}", large.len());
+    assert!(
+        large.len() > 200 * 1024 && large.len() < 250 * 1024,
+        "{}",
+        large.len()
+    );
     let r = multipart_upload(&server, &large);
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("value=\"ERROR\""), "{}", r.body);
-    assert!(r.body.contains("upload limit of 204800 bytes"), "{}", r.body);
+    assert!(
+        r.body.contains("upload limit of 204800 bytes"),
+        "{}",
+        r.body
+    );
     // Twice the limit: read to its end and refused the same way.
     let r = multipart_upload(&server, &upload_votable(8000));
     assert_eq!(r.status, 400, "{}", r.body);
-    assert!(r.body.contains("upload limit of 204800 bytes"), "{}", r.body);
+    assert!(
+        r.body.contains("upload limit of 204800 bytes"),
+        "{}",
+        r.body
+    );
     drop(server);
     std::fs::remove_dir_all(data).ok();
 }

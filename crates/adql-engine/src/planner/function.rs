@@ -151,6 +151,16 @@ impl Planner<'_> {
                 binary_expr(float(one(&mut args)), Operator::Multiply, lit(k))
             }
             B::Contains => match icrs_point_columns(&f.args[0]) {
+                // CONTAINS(POINT(ra, dec), CIRCLE(ra, dec, r)) of columns: the
+                // circle's numbers, no geometry text per row.
+                Some((ra, dec)) if icrs_circle_values(&f.args[1]).is_some() => {
+                    let (cra, cdec, r) = icrs_circle_values(&f.args[1]).expect("matched");
+                    let mut values = Vec::with_capacity(5);
+                    for a in [ra, dec, cra, cdec, r] {
+                        values.push(super::expr::numeric_string(self.expr(a, scope, schema)?));
+                    }
+                    udf(GeometryFunction::PointInCircle).call(values)
+                }
                 // CONTAINS(POINT(ra, dec), shape): the batch kernel on the columns.
                 Some((ra, dec)) => {
                     let ra = self.expr(ra, scope, schema)?;
@@ -168,7 +178,21 @@ impl Planner<'_> {
             B::Coordsys => udf(GeometryFunction::Coordsys).call(args),
             B::Region => udf(GeometryFunction::Region).call(args),
             B::Distance if args.len() == 4 => udf(GeometryFunction::Distance4).call(args),
-            B::Distance => udf(GeometryFunction::Distance).call(args),
+            // DISTANCE(POINT(a, b), POINT(c, d)) of columns: DISTANCE(a, b, c, d),
+            // the same great circle without geometry text per row.
+            B::Distance => match (
+                icrs_point_columns(&f.args[0]),
+                icrs_point_columns(&f.args[1]),
+            ) {
+                (Some((ra1, dec1)), Some((ra2, dec2))) => {
+                    let mut values = Vec::with_capacity(4);
+                    for a in [ra1, dec1, ra2, dec2] {
+                        values.push(super::expr::numeric_string(self.expr(a, scope, schema)?));
+                    }
+                    udf(GeometryFunction::Distance4).call(values)
+                }
+                _ => udf(GeometryFunction::Distance).call(args),
+            },
         })
     }
 
@@ -331,6 +355,31 @@ fn icrs_point_columns(e: &Ast) -> Option<(&Ast, &Ast)> {
         return None;
     }
     Some((&g.args[0], &g.args[1]))
+}
+
+/// The (ra, dec, radius) arguments of `CIRCLE([ICRS-like,] ra, dec, r)` when
+/// they are not all constants (a constant circle goes to the batch kernel
+/// as one region).
+fn icrs_circle_values(e: &Ast) -> Option<(&Ast, &Ast, &Ast)> {
+    let Ast::Geometry(g) = e.unnested() else {
+        return None;
+    };
+    if g.shape != Shape::Circle || g.args.len() != 3 {
+        return None;
+    }
+    let frame = g
+        .coord_sys
+        .as_ref()
+        .and_then(|c| c.value.clone())
+        .unwrap_or_default();
+    if adql_geom::Frame::parse(&frame).ok()? != adql_geom::Frame::Icrs {
+        return None;
+    }
+    let constant = |a: &Ast| matches!(a.unnested(), Ast::Literal(_) | Ast::Unary { .. });
+    if g.args.iter().all(constant) {
+        return None;
+    }
+    Some((&g.args[0], &g.args[1], &g.args[2]))
 }
 
 /// The seed of `RAND(seed)` when it is a constant number (integers as

@@ -299,6 +299,23 @@ fn proximity(term: &Expr, left: &DFSchema, right: &DFSchema) -> Option<Proximity
             let columns = ra.clone() + dec.clone();
             return pair(point, &columns, footprint(shape), shape);
         }
+        if let Some([ra, dec, cra, cdec, radius]) = call(p, "adql_point_in_circle") {
+            let point = Footprint::Cone {
+                ra: ra.clone(),
+                dec: dec.clone(),
+                radius: lit(0.0),
+            };
+            let circle = Footprint::Cone {
+                ra: cra.clone(),
+                dec: cdec.clone(),
+                radius: radius.clone(),
+            };
+            let (point_columns, circle_columns) = (
+                ra.clone() + dec.clone(),
+                cra.clone() + cdec.clone() + radius.clone(),
+            );
+            return pair(point, &point_columns, circle, &circle_columns);
+        }
         for name in ["adql_contains", "adql_intersects"] {
             if let Some([a, b]) = call(p, name) {
                 return pair(footprint(a), a, footprint(b), b);
@@ -622,7 +639,10 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         .join(
             rename(keyed_plan, PROBE_KEY)?,
             join_type,
-            (vec![Column::from_name(BUILD_KEY)], vec![Column::from_name(PROBE_KEY)]),
+            (
+                vec![Column::from_name(BUILD_KEY)],
+                vec![Column::from_name(PROBE_KEY)],
+            ),
             Some(condition),
         )?
         .project(output)?

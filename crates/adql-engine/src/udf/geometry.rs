@@ -53,6 +53,8 @@ pub enum GeometryFunction {
     /// CONTAINS(POINT(ra, dec), shape) with ICRS coordinate columns: the batch
     /// kernel of `adql-geom`, no geometry strings per row.
     PointInShape,
+    /// CONTAINS(POINT(ra, dec), CIRCLE(cra, cdec, r)) with ICRS numbers.
+    PointInCircle,
 }
 
 impl GeometryFunction {
@@ -76,6 +78,7 @@ impl GeometryFunction {
             GeometryFunction::Coord2 => "adql_coord2",
             GeometryFunction::Coordsys => "adql_coordsys",
             GeometryFunction::PointInShape => "adql_point_in_shape",
+            GeometryFunction::PointInCircle => "adql_point_in_circle",
         }
     }
 
@@ -83,7 +86,8 @@ impl GeometryFunction {
         match self {
             GeometryFunction::Contains
             | GeometryFunction::Intersects
-            | GeometryFunction::PointInShape => DataType::Int32,
+            | GeometryFunction::PointInShape
+            | GeometryFunction::PointInCircle => DataType::Int32,
             GeometryFunction::Distance
             | GeometryFunction::Distance4
             | GeometryFunction::Area
@@ -196,6 +200,9 @@ impl ScalarUDFImpl for GeometryUdf {
         let rows = args.number_rows;
         if self.function == GeometryFunction::PointInShape {
             return point_in_shape(&args.args, rows);
+        }
+        if self.function == GeometryFunction::PointInCircle {
+            return point_in_circle(&args.args, rows);
         }
         let a: Vec<Arg> = args
             .args
@@ -374,6 +381,35 @@ impl GeometryUdf {
         };
         Ok(region.map(|r| r.to_string()))
     }
+}
+
+/// CONTAINS(POINT(ra, dec), CIRCLE(cra, cdec, r)), all numbers: the point
+/// and circle CIRCLE and POINT would make, without their text (the same
+/// answer, and the same errors for an invalid position or radius).
+fn point_in_circle(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    let values: Vec<Float64Array> = args
+        .iter()
+        .map(|a| {
+            Ok(cast(&a.to_array(rows)?, &DataType::Float64)?
+                .as_primitive::<Float64Type>()
+                .clone())
+        })
+        .collect::<Result<_>>()?;
+    if values.len() != 5 {
+        return exec_err!("adql_point_in_circle takes five numbers");
+    }
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        if values.iter().any(|v| v.is_null(i)) {
+            out.push(None);
+            continue;
+        }
+        let v = |k: usize| values[k].value(i);
+        let p = geom(Point::new(v(0), v(1)))?;
+        let circle = geom(Circle::new(geom(Point::new(v(2), v(3)))?, v(4)))?;
+        out.push(Some(i32::from(circle.contains_point(&p))));
+    }
+    Ok(ColumnarValue::Array(Arc::new(Int32Array::from(out))))
 }
 
 /// CONTAINS(POINT(ra, dec), shape) over columns of positions: a constant shape

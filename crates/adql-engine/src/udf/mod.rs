@@ -59,6 +59,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
         G::Coord2,
         G::Coordsys,
         G::PointInShape,
+        G::PointInCircle,
     ];
     let catalogue = [
         C::HealpixIndex,
