@@ -280,6 +280,13 @@ impl Engine {
             "\n== Optimised logical plan\n{}\n",
             optimized.display_indent()
         ));
+        let spatial = planner::describe_spatial_joins(&optimized);
+        if !spatial.is_empty() {
+            out.push_str("\n== Spatial joins (positional conditions as hash joins on HEALPix cells)\n");
+            for line in spatial {
+                out.push_str(&format!("{line}\n"));
+            }
+        }
         let late = catalog::late_scans(&optimized, &self.ctx.state()).await;
         if !late.is_empty() {
             out.push_str("\n== Late materialisation (the filter columns are decoded first, the others only for rows that pass)\n");

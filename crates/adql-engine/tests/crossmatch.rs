@@ -117,6 +117,8 @@ async fn crossmatches_match_astropy() {
         let plan = engine.explain(&q, false).await.unwrap();
         assert!(plan.contains("HashJoinExec") && plan.contains("adql_sky_cells"), "{q}\n{plan}");
         assert!(!plan.contains("NestedLoopJoinExec"), "{q}\n{plan}");
+        // EXPLAIN says so: the depth chosen from the radius (cells about four radii across).
+        assert!(plan.contains("Inner join on sky cells at HEALPix depth 9 (cells about 6.9′)"), "{q}\n{plan}");
     }
 
     // A radius per target (its own column).

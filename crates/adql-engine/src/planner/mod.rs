@@ -15,6 +15,8 @@ mod query;
 mod relation;
 mod select;
 mod spatial_join;
+
+pub use spatial_join::describe as describe_spatial_joins;
 mod units;
 
 use adql_syntax::ast::Query;

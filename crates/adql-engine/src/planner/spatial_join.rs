@@ -24,13 +24,11 @@ use datafusion::common::{Column, DFSchema, Result as DfResult, ScalarValue};
 use datafusion::datasource::source_as_provider;
 use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::expr_fn::max;
-use datafusion::logical_expr::simplify::SimplifyContext;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{
     col, lit, BinaryExpr, Expr, Filter, Join, JoinType, LogicalPlan, LogicalPlanBuilder, Operator,
     TableScan,
 };
-use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 
 use crate::udf::SkyCellFunction;
 
@@ -362,16 +360,27 @@ fn proximity(term: &Expr, left: &DFSchema, right: &DFSchema) -> Option<Proximity
     }
 }
 
-/// The value of a constant expression.
+/// The value of a constant expression (types coerced as DataFusion would,
+/// `1.0/3600` included).
 fn constant(e: &Expr) -> Option<f64> {
-    let simplified = ExprSimplifier::new(SimplifyContext::default())
-        .simplify(e.clone())
-        .ok()?;
-    match simplified {
-        Expr::Literal(v, _) => match v.cast_to(&arrow::datatypes::DataType::Float64).ok()? {
-            ScalarValue::Float64(Some(x)) => Some(x),
-            _ => None,
-        },
+    if !e.column_refs().is_empty() || e.is_volatile() {
+        return None;
+    }
+    let state = datafusion::execution::SessionStateBuilder::new().build();
+    let physical = state.create_physical_expr(e.clone(), &DFSchema::empty()).ok()?;
+    let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(1));
+    let one_row = arrow::array::RecordBatch::try_new_with_options(
+        std::sync::Arc::new(arrow::datatypes::Schema::empty()),
+        vec![],
+        &options,
+    )
+    .ok()?;
+    let value = match physical.evaluate(&one_row).ok()? {
+        datafusion::logical_expr::ColumnarValue::Scalar(v) => v,
+        datafusion::logical_expr::ColumnarValue::Array(a) => ScalarValue::try_from_array(&a, 0).ok()?,
+    };
+    match value.cast_to(&arrow::datatypes::DataType::Float64).ok()? {
+        ScalarValue::Float64(Some(x)) => Some(x),
         _ => None,
     }
 }
@@ -647,6 +656,87 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         )?
         .project(output)?
         .build()
+}
+
+/// One line per sky-partitioned join of an (optimised) plan, for EXPLAIN:
+/// its type, the HEALPix depth its cells are at, and which tables are keyed
+/// and expanded.
+pub fn describe(plan: &LogicalPlan) -> Vec<String> {
+    let mut out = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::Join(join) = node {
+            let keyed_on_cells = join.on.iter().any(|(l, r)| {
+                matches!((l, r), (Expr::Column(a), Expr::Column(b)) if a.name == BUILD_KEY && b.name == PROBE_KEY)
+            });
+            if keyed_on_cells {
+                out.push(describe_join(join));
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    out
+}
+
+fn describe_join(join: &Join) -> String {
+    // The side's table: its first scan (the run-time depth's aggregates
+    // read the other side's too, further down).
+    let tables = |plan: &LogicalPlan| {
+        let mut name = String::from("?");
+        let _ = plan.apply(|n| {
+            if let LogicalPlan::TableScan(scan) = n {
+                name = scan.table_name.to_string();
+                return Ok(TreeNodeRecursion::Stop);
+            }
+            Ok(TreeNodeRecursion::Continue)
+        });
+        name
+    };
+    // The depth: the first argument of the keyed side's cell function.
+    let mut depth = None;
+    let _ = join.right.apply(|n| {
+        for e in n.expressions() {
+            let _ = e.apply(|x| {
+                if let Some([d, ..]) = call(x, SkyCellFunction::Cell.name())
+                    .or_else(|| call(x, SkyCellFunction::RegionCell.name()))
+                {
+                    depth = Some(match constant(d) {
+                        Some(v) => {
+                            let arcsec = 58.63 * 3600.0 / 2f64.powi(v as i32);
+                            format!("HEALPix depth {v} (cells about {})", angle(arcsec))
+                        }
+                        None => "a HEALPix depth chosen at run time from the largest extents".into(),
+                    });
+                    return Ok(TreeNodeRecursion::Stop);
+                }
+                Ok(TreeNodeRecursion::Continue)
+            });
+        }
+        Ok(if depth.is_some() {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    let kind = match join.join_type {
+        JoinType::Right => "Outer join (every row of the keyed side kept)".to_string(),
+        other => format!("{other} join"),
+    };
+    format!(
+        "{kind} on sky cells at {}: {} keyed by the cell of each row's position; {} expanded to the cells each footprint touches (the hash join's build side); the join's condition decides each pair",
+        depth.unwrap_or_else(|| "an unknown depth".into()),
+        tables(&join.right),
+        tables(&join.left),
+    )
+}
+
+fn angle(arcsec: f64) -> String {
+    if arcsec >= 3600.0 {
+        format!("{:.1}°", arcsec / 3600.0)
+    } else if arcsec >= 60.0 {
+        format!("{:.1}′", arcsec / 60.0)
+    } else {
+        format!("{arcsec:.1}″")
+    }
 }
 
 #[cfg(test)]
