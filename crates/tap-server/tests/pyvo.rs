@@ -113,6 +113,12 @@ fn pyvo_runs_the_seed_notebook() {
             "SELECT obs_id FROM ivoa.ObsCore WHERE DISTANCE(POINT('ICRS', 55.74673760481304, -32.286155241413624), POINT('ICRS', s_ra, s_dec)) < 0.2"
         )
     );
+    // 2,000 uploaded targets LEFT JOINed with ObsCore: astropy's pairs, and
+    // every unmatched target once with a NULL.
+    assert!(seen["xmatch_pairs"].as_u64().unwrap() > 1000, "{seen}");
+    assert!(seen["xmatch_unmatched"].as_u64().unwrap() > 10, "{seen}");
+    assert_eq!(seen["xmatch_equal"], true, "{seen}");
+    assert_eq!(seen["xmatch_unmatched_equal"], true, "{seen}");
     drop(server);
     std::fs::remove_dir_all(data).ok();
 }

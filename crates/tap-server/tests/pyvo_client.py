@@ -120,7 +120,50 @@ def anon(url, queries_path):
         "WHERE DISTANCE(POINT('ICRS', u.ra, u.dec), POINT('ICRS', o.s_ra, o.s_dec)) < 0.2",
         uploads={"pts": points}).to_table()
     out["crossmatch_rows"] = len(t)
+    out.update(upload_crossmatch(svc))
     return out
+
+
+def upload_crossmatch(svc):
+    """2,000 uploaded targets LEFT JOINed with ObsCore's centres within 0.05
+    degrees (a sky-partitioned join on the server), against astropy's
+    search_around_sky over the same centres fetched apart."""
+    from astropy.coordinates import SkyCoord, search_around_sky
+    import astropy.units as u
+
+    rng = np.random.default_rng(5)
+    n = 2000
+    ra = rng.uniform(54.0, 57.5, n)
+    dec = rng.uniform(-34.0, -30.5, n)
+    targets = Table({"pid": np.arange(n, dtype=np.int64), "ra": ra, "dec": dec})
+    radius = 0.05
+    joined = svc.run_sync(
+        "SELECT u.pid, o.obs_publisher_did FROM TAP_UPLOAD.t AS u LEFT JOIN ivoa.ObsCore AS o "
+        f"ON DISTANCE(POINT('ICRS', u.ra, u.dec), POINT('ICRS', o.s_ra, o.s_dec)) < {radius}",
+        uploads={"t": targets}, maxrec=10_000_000).to_table()
+    centres = svc.run_sync(
+        "SELECT obs_publisher_did, s_ra, s_dec FROM ivoa.ObsCore WHERE s_dec BETWEEN -35 AND -29.5",
+        maxrec=10_000_000).to_table()
+    i, j, sep, _ = search_around_sky(
+        SkyCoord(ra * u.deg, dec * u.deg),
+        SkyCoord(np.asarray(centres["s_ra"]) * u.deg, np.asarray(centres["s_dec"]) * u.deg),
+        radius * u.deg)
+    keep = np.abs(sep.deg - radius) > 1e-9
+    ambiguous = {(int(a), str(centres["obs_publisher_did"][b])) for a, b in zip(i[~keep], j[~keep])}
+    want = {(int(a), str(centres["obs_publisher_did"][b])) for a, b in zip(i[keep], j[keep])}
+    did = joined["obs_publisher_did"]
+    # astropy reads a NULL string of BINARY2 as '' (unmasked).
+    masked = np.ma.getmaskarray(did) | np.array([str(d) == "" for d in did], dtype=bool)
+    got = {(int(p), str(d)) for p, d, m in zip(joined["pid"], did, masked) if not m} - ambiguous
+    unmatched_got = sorted(int(p) for p, m in zip(joined["pid"], masked) if m)
+    matched = {a for a, _ in want}
+    unmatched_want = sorted(set(range(n)) - matched - {a for a, _ in ambiguous})
+    return {
+        "xmatch_pairs": len(want),
+        "xmatch_equal": got == want,
+        "xmatch_unmatched": len(unmatched_want),
+        "xmatch_unmatched_equal": unmatched_got == unmatched_want,
+    }
 
 
 def auth(url, token_a, token_b):
