@@ -1,5 +1,7 @@
 //! Geometry speed: the point-in-circle kernel over a DP0.2-sized column (8.5 M
-//! points), one point in a 4-vertex polygon, and STC-S polygon parsing.
+//! points), one point in a 4-vertex polygon, STC-S polygon parsing, and the
+//! keys of a positional join (the cell of a point; the cells of a 1″ cone and
+//! of a detector's bounding cone).
 //!
 //! `cargo bench -p adql-benches --bench geom`
 
@@ -73,5 +75,38 @@ fn scalar(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kernels, scalar);
+fn join_keys(c: &mut Criterion) {
+    use adql_geom::coverage::{bounding_cone, cone_cells, healpix_index, join_depth};
+    let (ra, dec) = footprint_points(100_000);
+    let arcsec = 1.0 / 3600.0;
+    let depth = join_depth(arcsec);
+    let mut group = c.benchmark_group("join_keys");
+    group.throughput(Throughput::Elements(ra.len() as u64));
+    group.bench_function("cell_of_point_100k", |b| {
+        b.iter(|| {
+            ra.iter()
+                .zip(&dec)
+                .map(|(&r, &d)| healpix_index(depth, r, d))
+                .fold(0u64, |a, x| a ^ x)
+        })
+    });
+    group.bench_function("cells_of_1arcsec_cone_100k", |b| {
+        b.iter(|| {
+            ra.iter()
+                .zip(&dec)
+                .map(|(&r, &d)| cone_cells(depth, r, d, arcsec).unwrap().unwrap().len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+    let detector = stcs::parse(DETECTOR).unwrap();
+    c.bench_function("cells_of_detector_cone", |b| {
+        b.iter(|| {
+            let (centre, reach) = bounding_cone(&detector);
+            cone_cells(join_depth(2.0 * reach), centre.ra(), centre.dec(), reach)
+        })
+    });
+}
+
+criterion_group!(benches, kernels, scalar, join_keys);
 criterion_main!(benches);

@@ -282,7 +282,9 @@ impl Engine {
         ));
         let spatial = planner::describe_spatial_joins(&optimized);
         if !spatial.is_empty() {
-            out.push_str("\n== Spatial joins (positional conditions as hash joins on HEALPix cells)\n");
+            out.push_str(
+                "\n== Spatial joins (positional conditions as hash joins on HEALPix cells)\n",
+            );
             for line in spatial {
                 out.push_str(&format!("{line}\n"));
             }

@@ -367,7 +367,9 @@ fn constant(e: &Expr) -> Option<f64> {
         return None;
     }
     let state = datafusion::execution::SessionStateBuilder::new().build();
-    let physical = state.create_physical_expr(e.clone(), &DFSchema::empty()).ok()?;
+    let physical = state
+        .create_physical_expr(e.clone(), &DFSchema::empty())
+        .ok()?;
     let options = arrow::array::RecordBatchOptions::new().with_row_count(Some(1));
     let one_row = arrow::array::RecordBatch::try_new_with_options(
         std::sync::Arc::new(arrow::datatypes::Schema::empty()),
@@ -377,7 +379,9 @@ fn constant(e: &Expr) -> Option<f64> {
     .ok()?;
     let value = match physical.evaluate(&one_row).ok()? {
         datafusion::logical_expr::ColumnarValue::Scalar(v) => v,
-        datafusion::logical_expr::ColumnarValue::Array(a) => ScalarValue::try_from_array(&a, 0).ok()?,
+        datafusion::logical_expr::ColumnarValue::Array(a) => {
+            ScalarValue::try_from_array(&a, 0).ok()?
+        }
     };
     match value.cast_to(&arrow::datatypes::DataType::Float64).ok()? {
         ScalarValue::Float64(Some(x)) => Some(x),
@@ -704,7 +708,9 @@ fn describe_join(join: &Join) -> String {
                             let arcsec = 58.63 * 3600.0 / 2f64.powi(v as i32);
                             format!("HEALPix depth {v} (cells about {})", angle(arcsec))
                         }
-                        None => "a HEALPix depth chosen at run time from the largest extents".into(),
+                        None => {
+                            "a HEALPix depth chosen at run time from the largest extents".into()
+                        }
                     });
                     return Ok(TreeNodeRecursion::Stop);
                 }
