@@ -297,6 +297,42 @@ async fn region_joins_equal_the_nested_loop() {
     }
 }
 
+#[tokio::test]
+async fn uploads_joined_with_obscore_equal_the_nested_loop() {
+    // Targets over and beside the demo's footprint, joined with its coadds'
+    // regions: the snapshot's own bounds (`_region_reach`) key ObsCore, and
+    // an inner join reads only the row groups near the targets.
+    let mut state = 3u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let targets: Vec<UploadRow> = (0..300)
+        .map(|i| {
+            let (ra, dec) = (54.5 + 3.0 * next(), -33.5 + 3.0 * next());
+            (i, Some((ra, dec)), 0.01 + 0.05 * next(), None)
+        })
+        .collect();
+    let uploads = [upload("p", &targets)];
+    let (spatial, nested) = engines().await;
+    let coadds = "o.dataproduct_subtype = 'lsst.deepCoadd_calexp'";
+    for (q, pruned) in [
+        (format!("SELECT p.id, o.lsst_tract * 1000 + o.lsst_patch FROM TAP_UPLOAD.p AS p JOIN ivoa.ObsCore AS o ON CONTAINS(POINT('ICRS', p.ra, p.dec), o.s_region) = 1 WHERE {coadds} AND o.lsst_band = 'r'"), true),
+        (format!("SELECT p.id, o.lsst_tract * 1000 + o.lsst_patch FROM TAP_UPLOAD.p AS p, ivoa.ObsCore AS o WHERE INTERSECTS(CIRCLE('ICRS', p.ra, p.dec, p.r), o.s_region) = 1 AND {coadds} AND o.lsst_band = 'g'"), true),
+        (format!("SELECT p.id, o.lsst_tract * 1000 + o.lsst_patch FROM TAP_UPLOAD.p AS p LEFT JOIN ivoa.ObsCore AS o ON CONTAINS(POINT('ICRS', p.ra, p.dec), o.s_region) = 1 AND {coadds} AND o.lsst_band = 'i'"), false),
+    ] {
+        let got = run(&spatial, &q, &uploads).await;
+        let want = run(&nested, &q, &uploads).await;
+        assert!(want.iter().filter(|r| r.1.is_some()).count() > 100, "{q}: weak");
+        assert_eq!(got, want, "{q}");
+        let plan = spatial.plan_with_uploads(&q, &uploads).unwrap().plan;
+        let plan = plan.display_indent().to_string();
+        assert_eq!(plan.contains("o._healpix >= Int64("), pruned, "{q}\n{plan}");
+    }
+}
+
 fn position() -> impl Strategy<Value = Option<(f64, f64)>> {
     prop_oneof![
         1 => Just(None),

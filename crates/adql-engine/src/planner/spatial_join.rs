@@ -521,6 +521,130 @@ fn known(plan: &LogicalPlan, f: Footprint) -> (Footprint, Option<f64>) {
     }
 }
 
+/// The most rows of an in-memory expanded side whose cells are computed at
+/// planning, to restrict the keyed side.
+const PLAN_TIME_CELL_ROWS: u64 = 200_000;
+/// The most `_healpix` ranges such a restriction lists (nearest ones merged).
+const MAX_SKY_RANGES: usize = 256;
+
+/// `_healpix` ranges of the keyed snapshot that hold every cell the expanded
+/// side (an in-memory table of at most [`PLAN_TIME_CELL_ROWS`]) touches at
+/// `depth`, widened by `more`: a filter the Parquet reader prunes with.
+fn sky_order_filter(
+    keyed_input: &LogicalPlan,
+    keyed: &Footprint,
+    expanded_input: &LogicalPlan,
+    expanded: &Footprint,
+    depth: u8,
+    more: f64,
+) -> Option<Expr> {
+    let Footprint::Cone {
+        ra: Expr::Column(ra),
+        dec: Expr::Column(dec),
+        ..
+    } = keyed
+    else {
+        return None;
+    };
+    if ra.name != "s_ra" || dec.name != "s_dec" || ra.relation != dec.relation {
+        return None;
+    }
+    let healpix = Column::new(ra.relation.clone(), obscore::snapshot::HIDDEN_COLUMNS[0]);
+    scan_of(keyed_input, &healpix)?;
+    if table_rows(expanded_input)? > PLAN_TIME_CELL_ROWS {
+        return None;
+    }
+    let scan = first_scan(expanded_input)?;
+    let provider = source_as_provider(&scan.source).ok()?;
+    let memory = (provider.as_ref() as &dyn std::any::Any)
+        .downcast_ref::<datafusion::datasource::MemTable>()?;
+    let cells_expr = expanded.cells(lit(i64::from(depth)), lit(more));
+    let state = datafusion::execution::SessionStateBuilder::new().build();
+    let mut cells = std::collections::BTreeSet::new();
+    for partition in &memory.batches {
+        for batch in partition.try_read().ok()?.iter() {
+            let schema =
+                DFSchema::try_from_qualified_schema(scan.table_name.clone(), &batch.schema())
+                    .ok()?;
+            let physical = state
+                .create_physical_expr(cells_expr.clone(), &schema)
+                .ok()?;
+            let lists = physical
+                .evaluate(batch)
+                .ok()?
+                .into_array(batch.num_rows())
+                .ok()?;
+            let lists = arrow::array::AsArray::as_list_opt::<i32>(lists.as_ref())?;
+            let values = arrow::array::AsArray::as_primitive_opt::<arrow::datatypes::Int64Type>(
+                lists.values().as_ref(),
+            )?;
+            cells.extend(values.iter().flatten());
+        }
+    }
+    let stored = obscore::snapshot::HEALPIX_DEPTH;
+    let ranges: Vec<(i64, i64)> = cells
+        .into_iter()
+        .map(|c| {
+            if depth <= stored {
+                let shift = 2 * u32::from(stored - depth);
+                (c << shift, (c + 1) << shift)
+            } else {
+                let parent = c >> (2 * u32::from(depth - stored));
+                (parent, parent + 1)
+            }
+        })
+        .collect();
+    let ranges = fewest_ranges(ranges, MAX_SKY_RANGES);
+    let column = Expr::Column(healpix);
+    let terms = ranges.into_iter().map(|(lo, hi)| {
+        column
+            .clone()
+            .gt_eq(lit(lo))
+            .and(column.clone().lt(lit(hi)))
+    });
+    Some(datafusion::logical_expr::utils::disjunction(terms).unwrap_or_else(|| lit(false)))
+}
+
+/// Sorted half-open ranges merged where they touch, then across the
+/// smallest gaps until at most `most` remain (a superset).
+fn fewest_ranges(mut ranges: Vec<(i64, i64)>, most: usize) -> Vec<(i64, i64)> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(ranges.len());
+    for (lo, hi) in ranges {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    if merged.len() > most {
+        let mut gaps: Vec<i64> = merged.windows(2).map(|w| w[1].0 - w[0].1).collect();
+        gaps.sort_unstable();
+        // Gaps up to this size are closed (ties may leave a few more ranges,
+        // so close strictly more than the threshold when needed).
+        let threshold = gaps[merged.len() - most - 1];
+        let mut out: Vec<(i64, i64)> = Vec::with_capacity(most);
+        for (lo, hi) in merged {
+            match out.last_mut() {
+                Some(last) if lo - last.1 <= threshold => last.1 = hi,
+                _ => out.push((lo, hi)),
+            }
+        }
+        merged = out;
+    }
+    merged
+}
+
+/// The first table scan under `plan` through filters, projections and aliases.
+fn first_scan(plan: &LogicalPlan) -> Option<&TableScan> {
+    match plan {
+        LogicalPlan::TableScan(scan) => Some(scan),
+        LogicalPlan::Filter(f) => first_scan(&f.input),
+        LogicalPlan::Projection(p) => first_scan(&p.input),
+        LogicalPlan::SubqueryAlias(a) => first_scan(&a.input),
+        _ => None,
+    }
+}
+
 /// A plan with one more column.
 fn with_column(plan: LogicalPlan, value: Expr, name: &str) -> DfResult<LogicalPlan> {
     let mut exprs: Vec<Expr> = plan
@@ -568,8 +692,31 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         };
     let (keyed_plan, expanded_plan) = match (keyed_max, expanded_max) {
         (Some(k), Some(e)) => {
-            let depth = lit(i64::from(adql_geom::coverage::join_depth(k + e)));
-            let keyed_plan = with_column(keyed_input.clone(), keyed.cell(depth.clone()), "key")?;
+            let depth_value = adql_geom::coverage::join_depth(k + e);
+            let depth = lit(i64::from(depth_value));
+            // An inner join reads only the keyed rows in cells the expanded
+            // side touches, when those are known now (a small upload) and
+            // the keyed side is a snapshot in sky order: whole row groups
+            // and pages are skipped.
+            let keyed_input = match join.join_type {
+                JoinType::Inner => {
+                    match sky_order_filter(
+                        keyed_input,
+                        &keyed,
+                        expanded_input,
+                        &expanded,
+                        depth_value,
+                        k,
+                    ) {
+                        Some(filter) => LogicalPlanBuilder::from(keyed_input.clone())
+                            .filter(filter)?
+                            .build()?,
+                        None => keyed_input.clone(),
+                    }
+                }
+                _ => keyed_input.clone(),
+            };
+            let keyed_plan = with_column(keyed_input, keyed.cell(depth.clone()), "key")?;
             let expanded_plan =
                 with_column(expanded_input.clone(), expanded.cells(depth, lit(k)), "key")?;
             (keyed_plan, expanded_plan)
@@ -766,6 +913,21 @@ mod tests {
 
     fn geometry(f: crate::udf::GeometryFunction, args: Vec<Expr>) -> Expr {
         crate::udf::udf(f).call(args)
+    }
+
+    #[test]
+    fn ranges_merge_to_at_most_the_limit() {
+        assert_eq!(
+            fewest_ranges(vec![(5, 6), (1, 2), (2, 3), (9, 12)], 10),
+            vec![(1, 3), (5, 6), (9, 12)]
+        );
+        assert_eq!(
+            fewest_ranges(vec![(1, 2), (4, 5), (10, 11), (30, 31)], 2),
+            vec![(1, 11), (30, 31)]
+        );
+        let many: Vec<(i64, i64)> = (0..1000).map(|i| (i * 10, i * 10 + 1)).collect();
+        let few = fewest_ranges(many, 256);
+        assert!(few.len() <= 256 && few[0].0 == 0 && few.last().unwrap().1 == 9991);
     }
 
     #[test]
