@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use adql_syntax::{validate_typed, ValidateOptions};
 use arrow::datatypes::{Field, Schema, SchemaRef};
-use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::{SendableRecordBatchStream, SessionState};
 use datafusion::prelude::{DataFrame, SessionContext};
 use obscore::snapshot::Snapshot;
 
@@ -270,7 +270,7 @@ impl Engine {
             "== Logical plan (as lowered)\n{}\n",
             planned.plan.display_indent()
         );
-        let df = DataFrame::new(self.ctx.state(), planned.plan);
+        let df = DataFrame::new(self.state_for(&planned.plan), planned.plan);
         let whole = adql_syntax::Span::new(0, adql.len());
         let optimized = df
             .clone()
@@ -331,6 +331,22 @@ impl Engine {
         Ok(out)
     }
 
+    /// The session state to run `plan` in. A spatial join's hash join gets no
+    /// dynamic filter: its probe key is a cell computed per row, which such a
+    /// filter would compute a second time in the scan without skipping
+    /// anything (a 1″ crossmatch of 10⁶ × 10⁷ points: 2.0 → 1.7 s).
+    fn state_for(&self, plan: &datafusion::logical_expr::LogicalPlan) -> SessionState {
+        let mut state = self.ctx.state();
+        if !planner::describe_spatial_joins(plan).is_empty() {
+            state
+                .config_mut()
+                .options_mut()
+                .optimizer
+                .enable_join_dynamic_filter_pushdown = false;
+        }
+        state
+    }
+
     /// Runs `adql`, streaming the result.
     pub async fn query(&self, adql: &str) -> Result<QueryResult> {
         self.query_with_uploads(adql, &[]).await
@@ -378,7 +394,7 @@ impl Engine {
         language: adql_syntax::Language,
     ) -> Result<QueryResult> {
         let planned = self.plan_with_uploads_as(adql, uploads, language)?;
-        let df = DataFrame::new(self.ctx.state(), planned.plan);
+        let df = DataFrame::new(self.state_for(&planned.plan), planned.plan);
         let plain: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let fields: Vec<Field> = plain
             .fields()
