@@ -97,6 +97,13 @@ pub const MAX_CONE_CELLS: u64 = 1 << 20;
 /// holds few rows the cone cannot reach. A radius that is not a number, or
 /// is 30° or more, gives depth 0 (the twelve base cells).
 pub fn join_depth(radius: f64) -> u8 {
+    join_depth_scaled(radius, 4.0)
+}
+
+/// As [`join_depth`], with cells about `across` radii across: smaller cells
+/// (down to one radius) when testing a pair costs more than keying a row in
+/// more cells (a point in a polygon, parsed per pair).
+pub fn join_depth_scaled(radius: f64, across: f64) -> u8 {
     const BASE_CELL_DEGREES: f64 = 58.63;
     if radius.is_nan() || radius >= 30.0 {
         return 0;
@@ -104,7 +111,9 @@ pub fn join_depth(radius: f64) -> u8 {
     if radius <= 0.0 {
         return JOIN_MAX_DEPTH;
     }
-    let depth = (BASE_CELL_DEGREES / (4.0 * radius)).log2().floor();
+    let depth = (BASE_CELL_DEGREES / (across.max(1.0) * radius))
+        .log2()
+        .floor();
     depth.clamp(0.0, f64::from(JOIN_MAX_DEPTH)) as u8
 }
 
@@ -210,6 +219,9 @@ mod tests {
         assert_eq!(join_depth(45.0), 0);
         assert_eq!(join_depth(f64::NAN), 0);
         assert_eq!(join_depth(f64::INFINITY), 0);
+        // Cells one radius across: two depths deeper than four radii.
+        assert_eq!(join_depth_scaled(0.2, 1.0), 8);
+        assert_eq!(join_depth_scaled(0.2, 4.0), join_depth(0.2));
     }
 
     #[test]

@@ -666,6 +666,12 @@ fn largest_extent(input: &LogicalPlan, extent: Expr, name: &str) -> DfResult<Log
 
 fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<LogicalPlan> {
     let (left_input, right_input) = (join.left.as_ref(), join.right.as_ref());
+    // A region's exact test (a polygon parsed per pair) costs more than
+    // keying a row in more cells: cells about one reach across, not four.
+    let regions = [&found.left, &found.right]
+        .iter()
+        .any(|f| matches!(f, Footprint::Region { .. }));
+    let across = if regions { 1.0 } else { 4.0 };
     let (left, left_max) = known(left_input, found.left);
     let (right, right_max) = known(right_input, found.right);
     // The preserved side of an outer join is keyed (one row, one cell); else
@@ -692,7 +698,7 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         };
     let (keyed_plan, expanded_plan) = match (keyed_max, expanded_max) {
         (Some(k), Some(e)) => {
-            let depth_value = adql_geom::coverage::join_depth(k + e);
+            let depth_value = adql_geom::coverage::join_depth_scaled(k + e, across);
             let depth = lit(i64::from(depth_value));
             // An inner join reads only the keyed rows in cells the expanded
             // side touches, when those are known now (a small upload) and
