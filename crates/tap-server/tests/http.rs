@@ -446,11 +446,11 @@ fn overload_timeouts_and_request_limits() {
         c.upload_limit_bytes = 200 * 1024;
     });
     // A query far too slow for the timeout (a hundred million pairs, each with
-    // two POINTs and a DISTANCE, in small batches; `>` is no positional join)
-    // holds the one slot...
+    // two GALACTIC POINTs as text and a DISTANCE, in small batches; `>` is no
+    // positional join) holds the one slot...
     let slow_url = format!("{}/sync", server.tap);
     let slow = std::thread::spawn(move || {
-        post(&slow_url, &[("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) FROM ivoa.ObsCore AS a, ivoa.ObsCore AS b WHERE a.lsst_tract = b.lsst_tract AND DISTANCE(POINT('ICRS', a.s_ra, a.s_dec), POINT('ICRS', b.s_ra, b.s_dec)) > 179.99")])
+        post(&slow_url, &[("LANG", "ADQL"), ("QUERY", "SELECT COUNT(*) FROM ivoa.ObsCore AS a, ivoa.ObsCore AS b WHERE a.lsst_tract = b.lsst_tract AND DISTANCE(POINT('GALACTIC', a.s_ra, a.s_dec), POINT('GALACTIC', b.s_ra, b.s_dec)) > 179.99")])
     });
     std::thread::sleep(Duration::from_millis(800));
     // ...so another is turned away with 503 and Retry-After.
