@@ -332,6 +332,30 @@ struct IngestArgs {
     /// Check the input against ObsCore 1.1 and take its column metadata.
     #[arg(long)]
     obscore: bool,
+    /// The columns of each row's position (ICRS degrees), as RA,DEC; without
+    /// it, the columns whose UCDs are pos.eq.ra/pos.eq.dec;meta.main, or a
+    /// usual pair of names (ra/dec, coord_ra/coord_dec, RAJ2000/DEJ2000 …).
+    #[arg(long, value_name = "RA,DEC", value_parser = parse_position)]
+    position: Option<(String, String)>,
+    /// Memory the sort may use, in MiB: more rows than fit are sorted in runs
+    /// spilled to disk and merged.
+    #[arg(long, default_value_t = 2048)]
+    memory_limit_mib: usize,
+    /// Where the sorted runs go (default: beside the output).
+    #[arg(long, value_name = "DIR")]
+    temp_dir: Option<PathBuf>,
+}
+
+/// `RA,DEC` column names.
+fn parse_position(text: &str) -> Result<(String, String), String> {
+    match text.split_once(',') {
+        Some((ra, dec))
+            if !ra.trim().is_empty() && !dec.trim().is_empty() && !dec.contains(',') =>
+        {
+            Ok((ra.trim().to_string(), dec.trim().to_string()))
+        }
+        _ => Err(format!("expected RA_COLUMN,DEC_COLUMN, got `{text}`")),
+    }
 }
 
 /// `adql generate --preset dp02 [--rows N] [--seed S] -o DIR`.

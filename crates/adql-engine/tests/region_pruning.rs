@@ -242,7 +242,8 @@ async fn region_pruning_keeps_every_row() {
         },
         &mut |_| {},
     )
-    .unwrap();
+    .unwrap()
+    .snapshot;
     assert_eq!(snapshot.manifest.parts.len(), 6);
     let old = dir.join("wrapping");
     with_wrapping_columns(&parted, &old);

@@ -52,6 +52,9 @@ pub enum ObscoreError {
     /// VOTable input.
     #[error("VOTable: {0}")]
     Votable(#[from] votable::VotableError),
+    /// Stopped on request (Ctrl-C); what was written is removed.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl ObscoreError {

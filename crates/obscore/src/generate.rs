@@ -99,6 +99,10 @@ pub fn obscore_table() -> TableMeta {
         name: "ObsCore".into(),
         description: "Observation metadata in the ObsTAP relational realization of the IVOA ObsCore data model".into(),
         columns: dp02_columns(),
+        position: Some(crate::snapshot::Position {
+            ra: "s_ra".into(),
+            dec: "s_dec".into(),
+        }),
     }
 }
 

@@ -4,26 +4,37 @@
 //! types, `calib_level` in 0..4, `dataproduct_type` in the ObsCore vocabulary,
 //! NULL in not-null columns, `s_region` that does not read as STC-S — each an
 //! error naming the file, row, column and value. Columns ObsCore defines take
-//! its metadata; others keep the input's (VOTable FIELDs). Rows are sorted on the
-//! sky when the table has s_ra and s_dec. The snapshot is written to a temporary
-//! directory and renamed at the end: nothing half-written is left behind.
-//! Rows are sorted in memory, so the input must fit in it.
+//! its metadata; others keep the input's (VOTable FIELDs).
+//!
+//! Rows are sorted on the sky by the table's position: the columns given, or
+//! found from their UCDs (`pos.eq.ra;meta.main`, `pos.eq.dec;meta.main`) or
+//! their names (`s_ra`/`s_dec`, `ra`/`dec`, `coord_ra`/`coord_dec`,
+//! `RAJ2000`/`DEJ2000` …). Inputs are read batch by batch and sorted within a
+//! memory limit ([`crate::sky_sort`]: sorted runs spilled to a temporary
+//! directory and merged), so a table larger than memory ingests. The snapshot
+//! is written to a temporary directory and renamed at the end: nothing
+//! half-written is left behind, after an error or a cancellation either.
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
-use arrow::compute::{cast, concat_batches, take};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Int32Type, Schema, SchemaRef};
 
 use crate::error::{ObscoreError, Result};
 use crate::model::{dp02_columns, ColumnDef, ColumnType, DATAPRODUCT_TYPES, MANDATORY};
-use crate::snapshot::{healpix_key, Snapshot, SnapshotWriter, TableMeta};
+use crate::sky_sort::SkySorter;
+use crate::snapshot::{healpix_key, Position, Snapshot, SnapshotWriter, TableMeta};
+
+/// The memory limit of an ingest when none is given (2 GiB).
+pub const DEFAULT_MEMORY_LIMIT: usize = 2 << 30;
 
 /// What to ingest as.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// `schema.name` of the table (default `ivoa.ObsCore` with `obscore`, else
     /// `user.<first file's stem>`).
@@ -33,16 +44,74 @@ pub struct IngestOptions {
     /// Parquet files (parts) to write, each a contiguous range of the sky sort
     /// key (0 or 1: one file).
     pub parts: u64,
+    /// The (RA, Dec) columns of the positions; found from UCDs or names when
+    /// absent.
+    pub position: Option<(String, String)>,
+    /// Bytes of rows held in memory for the sort; half go to rows held, the
+    /// rest to reading, writing and merging.
+    pub memory_limit: usize,
+    /// Where sorted runs are spilled (default: beside the target).
+    pub temp_dir: Option<PathBuf>,
+    /// When set (Ctrl-C), the ingest stops with [`ObscoreError::Cancelled`]
+    /// and removes what it wrote.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// Reads one input file into batches, by its extension.
-pub fn read_input(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+impl Default for IngestOptions {
+    fn default() -> IngestOptions {
+        IngestOptions {
+            table: None,
+            obscore: false,
+            parts: 1,
+            position: None,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            temp_dir: None,
+            cancel: None,
+        }
+    }
+}
+
+/// How a table's position columns were chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionSource {
+    /// Given (`--position`).
+    Given,
+    /// Their UCDs say so.
+    Ucd,
+    /// Their names are a usual pair.
+    Name,
+}
+
+/// What an ingest wrote and decided.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// The snapshot.
+    pub snapshot: Snapshot,
+    /// The position columns and how they were found (none: not sorted).
+    pub position: Option<(Position, PositionSource)>,
+    /// Sorted runs spilled to disk (0: the rows fitted in memory).
+    pub runs: usize,
+}
+
+/// Batches of one input, read one at a time.
+pub type InputBatches = Box<dyn Iterator<Item = Result<RecordBatch>>>;
+
+/// Opens one input file by its extension: its schema and its batches, read
+/// as they are asked for (a VOTable is read whole).
+pub fn open_input(path: &Path) -> Result<(SchemaRef, InputBatches)> {
     let name = path.display().to_string();
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let open = || File::open(path).map_err(|e| ObscoreError::io(path, e));
+    let file_error = {
+        let name = name.clone();
+        move |e: arrow::error::ArrowError| ObscoreError::Input {
+            file: name.clone(),
+            message: e.to_string(),
+        }
+    };
     match ext.as_str() {
         "csv" => {
             let format = arrow::csv::reader::Format::default().with_header(true);
@@ -54,26 +123,19 @@ pub fn read_input(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
                 .with_format(format)
                 .with_batch_size(65_536)
                 .build(BufReader::new(open()?))?;
-            let batches = reader
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ObscoreError::Input { file: name.clone(), message: e.to_string() })?;
-            Ok((schema, batches))
+            Ok((schema, Box::new(reader.map(move |b| b.map_err(&file_error)))))
         }
         "parquet" | "pq" => {
             let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(open()?)
                 .map_err(|e| ObscoreError::Input { file: name.clone(), message: format!("not a Parquet file: {e}") })?;
             let schema = builder.schema().clone();
-            let batches = builder
-                .with_batch_size(65_536)
-                .build()?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ObscoreError::Input { file: name.clone(), message: e.to_string() })?;
-            Ok((schema, batches))
+            let reader = builder.with_batch_size(65_536).build()?;
+            Ok((schema, Box::new(reader.map(move |b| b.map_err(&file_error)))))
         }
         "xml" | "vot" | "votable" => {
             let (schema, batches) = votable::read(BufReader::new(open()?))
                 .map_err(|e| ObscoreError::Input { file: name.clone(), message: e.to_string() })?;
-            Ok((schema, batches))
+            Ok((schema, Box::new(batches.into_iter().map(Ok))))
         }
         other => Err(ObscoreError::Input {
             file: name,
@@ -82,29 +144,44 @@ pub fn read_input(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     }
 }
 
+/// Reads one input file whole.
+pub fn read_input(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let (schema, batches) = open_input(path)?;
+    Ok((schema, batches.collect::<Result<Vec<_>>>()?))
+}
+
 /// Ingests `inputs` into a snapshot at `target`; `progress(rows)` as rows are read.
 pub fn ingest(
     inputs: &[PathBuf],
     target: &Path,
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64),
-) -> Result<Snapshot> {
+) -> Result<Ingested> {
     let Some(first) = inputs.first() else {
         return Err(ObscoreError::Input {
             file: "(none)".into(),
             message: "no input files".into(),
         });
     };
-    let mut files = Vec::new();
-    let mut read = 0u64;
-    for path in inputs {
-        let (schema, batches) = read_input(path)?;
-        read += batches.iter().map(|b| b.num_rows() as u64).sum::<u64>();
-        progress(read);
-        files.push((path.display().to_string(), schema, batches));
+    let cancelled = || {
+        options
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
+    let first_name = first.display().to_string();
+    let (first_schema, first_batches) = open_input(first)?;
+    let mut columns = plan_columns(&first_name, &first_schema, options.obscore)?;
+    let position = find_position(&first_name, &columns, options.position.as_ref())?;
+    if let Some((p, _)) = &position {
+        for c in columns
+            .iter_mut()
+            .filter(|c| c.name == p.ra || c.name == p.dec)
+        {
+            c.indexed = true;
+            c.principal = true;
+        }
     }
-    let (first_name, first_schema, _) = &files[0];
-    let columns = plan_columns(first_name, first_schema, options.obscore)?;
     let table_name = options.table.clone().unwrap_or_else(|| {
         if options.obscore {
             "ivoa.ObsCore".into()
@@ -140,39 +217,200 @@ pub fn ingest(
             )
         },
         columns,
+        position: position.as_ref().map(|p| p.0.clone()),
     };
     let target_schema = crate::model::schema_of(&table.columns);
-    let mut converted = Vec::new();
-    let mut row_offset = 0u64;
-    for (file, schema, batches) in &files {
+    let temp_parent = match &options.temp_dir {
+        Some(dir) => dir.clone(),
+        None => target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
+    };
+    std::fs::create_dir_all(&temp_parent).map_err(|e| ObscoreError::io(&temp_parent, e))?;
+    let mut sorter = SkySorter::new(target_schema.clone(), options.memory_limit / 2, temp_parent);
+    let mut pending = Some((first_name, first_schema, first_batches));
+    let mut rest = inputs[1..].iter();
+    while let Some((file, schema, batches)) = pending.take() {
+        let mut row_offset = 0u64;
         for batch in batches {
-            let batch = conform(file, schema, batch, &target_schema, row_offset)?;
+            if cancelled() {
+                return Err(ObscoreError::Cancelled);
+            }
+            let batch = conform(&file, &schema, &batch?, &target_schema, row_offset)?;
             if options.obscore {
-                validate_obscore(file, &batch, row_offset)?;
+                validate_obscore(&file, &batch, row_offset)?;
             }
             row_offset += batch.num_rows() as u64;
-            converted.push(batch);
+            let keys = sky_keys(&batch, table.position.as_ref());
+            sorter.push(batch, keys)?;
+            progress(sorter.rows());
         }
-        row_offset = 0;
+        if let Some(path) = rest.next() {
+            let (schema, batches) = open_input(path)?;
+            pending = Some((path.display().to_string(), schema, batches));
+        }
     }
-    let all = concat_batches(&target_schema, &converted)?;
-    drop(converted);
-    let sorted = sort_on_sky(&all)?;
+    let runs = sorter.runs();
+    let sorted = sorter.finish()?;
+    let runs = if sorted.spilled() { runs.max(1) } else { 0 };
+    let total = sorted.rows();
     let mut writer = SnapshotWriter::create(target, table)?;
-    writer.set_sky_sorted(sorted.1);
+    writer.set_sky_sorted(position.is_some());
     if options.parts > 1 {
-        writer.set_part_rows(SnapshotWriter::rows_per_part(
-            sorted.0.num_rows() as u64,
-            options.parts,
-        ));
+        writer.set_part_rows(SnapshotWriter::rows_per_part(total, options.parts));
     }
-    let mut start = 0;
-    while start < sorted.0.num_rows() {
-        let n = crate::snapshot::ROW_GROUP_ROWS.min(sorted.0.num_rows() - start);
-        writer.write(&sorted.0.slice(start, n))?;
-        start += n;
+    for batch in sorted {
+        if cancelled() {
+            return Err(ObscoreError::Cancelled);
+        }
+        writer.write(&batch?)?;
     }
-    writer.finish()
+    Ok(Ingested {
+        snapshot: writer.finish()?,
+        position,
+        runs,
+    })
+}
+
+/// Each row's sort key: the HEALPix index of its position, or `i64::MAX`
+/// (last) for a row without one or a table without positions.
+fn sky_keys(batch: &RecordBatch, position: Option<&Position>) -> Vec<i64> {
+    let column = |name: Option<&str>| {
+        batch
+            .column_by_name(name?)
+            .and_then(|c| c.as_primitive_opt::<Float64Type>())
+    };
+    let (Some(ra), Some(dec)) = (
+        column(position.map(|p| p.ra.as_str())),
+        column(position.map(|p| p.dec.as_str())),
+    ) else {
+        return vec![i64::MAX; batch.num_rows()];
+    };
+    (0..batch.num_rows())
+        .map(|i| {
+            if ra.is_valid(i)
+                && dec.is_valid(i)
+                && ra.value(i).is_finite()
+                && dec.value(i).abs() <= 90.0
+            {
+                healpix_key(ra.value(i), dec.value(i))
+            } else {
+                i64::MAX
+            }
+        })
+        .collect()
+}
+
+/// Names of (RA, Dec) column pairs catalogues use, compared case-insensitively,
+/// in order of preference.
+pub const POSITION_NAMES: &[(&str, &str)] = &[
+    ("s_ra", "s_dec"),
+    ("ra", "dec"),
+    ("coord_ra", "coord_dec"),
+    ("raj2000", "dej2000"),
+    ("_raj2000", "_dej2000"),
+    ("ra_icrs", "de_icrs"),
+    ("ra_icrs", "dec_icrs"),
+    ("radeg", "dedeg"),
+    ("ra_deg", "dec_deg"),
+    ("ramean", "decmean"),
+    ("alpha_j2000", "delta_j2000"),
+    ("ra_j2000", "dec_j2000"),
+    ("raj2000", "decj2000"),
+];
+
+/// The position columns: `given` (checked), else the pair whose UCDs are the
+/// main RA and Dec, else a pair of usual names; none if the table has no
+/// position. A position must be a pair of floating-point columns.
+pub fn find_position(
+    file: &str,
+    columns: &[ColumnDef],
+    given: Option<&(String, String)>,
+) -> Result<Option<(Position, PositionSource)>> {
+    let usable = |c: &&ColumnDef| c.column_type == ColumnType::Double;
+    if let Some((ra, dec)) = given {
+        let mut pair = Vec::new();
+        for name in [ra, dec] {
+            let column = columns
+                .iter()
+                .find(|c| c.name == *name)
+                .or_else(|| columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)))
+                .ok_or_else(|| ObscoreError::Input {
+                    file: file.into(),
+                    message: format!(
+                        "--position names `{name}`, which is not a column (columns: {})",
+                        columns
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })?;
+            if !usable(&column) {
+                return Err(ObscoreError::Input {
+                    file: file.into(),
+                    message: format!(
+                        "--position column `{}` is {}, a position needs floating-point degrees",
+                        column.name,
+                        column.tap_datatype()
+                    ),
+                });
+            }
+            pair.push(column.name.clone());
+        }
+        let dec = pair.pop().expect("two");
+        let ra = pair.pop().expect("two");
+        return Ok(Some((Position { ra, dec }, PositionSource::Given)));
+    }
+    let with_ucd = |ucd: &str| -> Vec<&ColumnDef> {
+        columns
+            .iter()
+            .filter(usable)
+            .filter(|c| {
+                c.ucd.as_deref().is_some_and(|u| {
+                    u.split(';')
+                        .map(str::trim)
+                        .collect::<Vec<_>>()
+                        .eq(&ucd.split(';').collect::<Vec<_>>())
+                        || u.trim().eq_ignore_ascii_case(ucd)
+                })
+            })
+            .collect()
+    };
+    let by_ucd = match (
+        with_ucd("pos.eq.ra;meta.main").as_slice(),
+        with_ucd("pos.eq.dec;meta.main").as_slice(),
+    ) {
+        ([ra], [dec]) => Some((ra.name.clone(), dec.name.clone())),
+        _ => match (
+            with_ucd("pos.eq.ra").as_slice(),
+            with_ucd("pos.eq.dec").as_slice(),
+        ) {
+            ([ra], [dec]) => Some((ra.name.clone(), dec.name.clone())),
+            _ => None,
+        },
+    };
+    if let Some((ra, dec)) = by_ucd {
+        return Ok(Some((Position { ra, dec }, PositionSource::Ucd)));
+    }
+    let named = |name: &str| {
+        columns
+            .iter()
+            .filter(usable)
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    };
+    Ok(POSITION_NAMES.iter().find_map(|(ra, dec)| {
+        let (ra, dec) = (named(ra)?, named(dec)?);
+        Some((
+            Position {
+                ra: ra.name.clone(),
+                dec: dec.name.clone(),
+            },
+            PositionSource::Name,
+        ))
+    }))
 }
 
 /// The snapshot's columns for an input schema.
@@ -388,39 +626,4 @@ fn validate_obscore(file: &str, batch: &RecordBatch, offset: u64) -> Result<()> 
         }
     }
     Ok(())
-}
-
-/// Rows in HEALPix order of (s_ra, s_dec) when the table has them (rows without
-/// a position last); the flag says whether it was sorted.
-fn sort_on_sky(all: &RecordBatch) -> Result<(RecordBatch, bool)> {
-    let (Some(ra), Some(dec)) = (
-        all.column_by_name("s_ra")
-            .and_then(|c| c.as_primitive_opt::<Float64Type>()),
-        all.column_by_name("s_dec")
-            .and_then(|c| c.as_primitive_opt::<Float64Type>()),
-    ) else {
-        return Ok((all.clone(), false));
-    };
-    let mut keys: Vec<(i64, u32)> = (0..all.num_rows())
-        .map(|i| {
-            let key = if ra.is_valid(i)
-                && dec.is_valid(i)
-                && ra.value(i).is_finite()
-                && dec.value(i).abs() <= 90.0
-            {
-                healpix_key(ra.value(i), dec.value(i))
-            } else {
-                i64::MAX
-            };
-            (key, i as u32)
-        })
-        .collect();
-    keys.sort_unstable();
-    let indices = UInt32Array::from_iter_values(keys.into_iter().map(|k| k.1));
-    let columns = all
-        .columns()
-        .iter()
-        .map(|c| take(c.as_ref(), &indices, None))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((RecordBatch::try_new(all.schema(), columns)?, true))
 }

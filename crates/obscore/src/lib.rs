@@ -13,6 +13,7 @@ pub mod generate;
 pub mod id_index;
 pub mod ingest;
 pub mod model;
+pub mod sky_sort;
 pub mod snapshot;
 pub mod tap_schema;
 

@@ -2,7 +2,9 @@
 //! sidecar `snapshot.json` with what a TAP service needs (table name and
 //! description, each column's unit, UCD, utype, xtype, description).
 //!
-//! Rows are ordered by the nested HEALPix index of (s_ra, s_dec); row groups hold
+//! Rows are ordered by the nested HEALPix index of the table's position
+//! (ObsCore's s_ra, s_dec; a catalogue's own columns, recorded in the
+//! sidecar as [`TableMeta::position`]); row groups hold
 //! 65,536 rows; Parquet page indexes and statistics are written, and bloom
 //! filters of the dataset IDs ([`KEYED_COLUMNS`]). Hidden columns,
 //! computed once when the snapshot is written, let the engine prune: `_healpix`
@@ -78,6 +80,21 @@ pub struct TableMeta {
     pub description: String,
     /// The public columns, in order.
     pub columns: Vec<ColumnDef>,
+    /// The columns that hold each row's position, from which the sky sort
+    /// key is computed (absent in snapshots written before any table could
+    /// have one: those use `s_ra`/`s_dec` when they have them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+}
+
+/// The two columns of a table's positions: ICRS right ascension and
+/// declination in degrees.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    /// The right ascension column.
+    pub ra: String,
+    /// The declination column.
+    pub dec: String,
 }
 
 impl TableMeta {
@@ -85,18 +102,28 @@ impl TableMeta {
     pub fn qualified_name(&self) -> String {
         format!("{}.{}", self.schema, self.name)
     }
+
+    /// The (ra, dec) columns of the table's positions: the recorded ones, or
+    /// `s_ra`/`s_dec` (ObsCore's) when it has both.
+    pub fn position_columns(&self) -> Option<(&str, &str)> {
+        if let Some(p) = &self.position {
+            return Some((p.ra.as_str(), p.dec.as_str()));
+        }
+        let has = |name: &str| self.columns.iter().any(|c| c.name == name);
+        (has("s_ra") && has("s_dec")).then_some(("s_ra", "s_dec"))
+    }
 }
 
 /// The sky area a snapshot covers (bounds of its positions).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
-    /// Smallest s_ra.
+    /// Smallest RA of a position.
     pub ra_min: f64,
-    /// Largest s_ra.
+    /// Largest RA.
     pub ra_max: f64,
-    /// Smallest s_dec.
+    /// Smallest Dec.
     pub dec_min: f64,
-    /// Largest s_dec.
+    /// Largest Dec.
     pub dec_max: f64,
 }
 
@@ -131,7 +158,7 @@ pub struct Manifest {
     pub sky_sorted: bool,
     /// HEALPix depth of `_healpix`.
     pub healpix_depth: u8,
-    /// Where the positions are, if the table has s_ra/s_dec.
+    /// Where the positions are, if the table has them.
     pub coverage: Option<Coverage>,
     /// What wrote it.
     pub created_by: String,
@@ -152,7 +179,7 @@ pub struct Part {
     pub row_groups: u64,
     /// Smallest and largest `_healpix` (absent if no row has a position).
     pub healpix: Option<[i64; 2]>,
-    /// Bounds of its positions (s_ra, s_dec).
+    /// Bounds of its positions.
     pub coverage: Option<Coverage>,
     /// Dec bounds of its `s_region`s: `[min, max]`.
     pub region_dec: Option<[f64; 2]>,
@@ -307,8 +334,8 @@ fn widen(range: Option<[f64; 2]>, low: &Float64Array, high: &Float64Array) -> Op
 }
 
 impl PartBounds {
-    fn add(&mut self, public: &RecordBatch, hidden: &[ArrayRef]) {
-        if let Some(c) = batch_coverage(public) {
+    fn add(&mut self, public: &RecordBatch, hidden: &[ArrayRef], position: Option<&Position>) {
+        if let Some(c) = batch_coverage(public, position) {
             self.coverage = Some(self.coverage.map_or(c, |o| o.union(&c)));
         }
         let healpix = hidden[0].as_primitive::<arrow::datatypes::Int64Type>();
@@ -356,6 +383,8 @@ pub struct SnapshotWriter {
     rows: u64,
     row_groups: u64,
     coverage: Option<Coverage>,
+    /// The position columns the sort key is computed from.
+    position: Option<Position>,
     sky_sorted: bool,
     finished: bool,
 }
@@ -431,9 +460,14 @@ impl SnapshotWriter {
                     .set_column_bloom_filter_max_ndv(path, row_group_rows.max(1) as u64);
             }
         }
+        let position = table.position_columns().map(|(ra, dec)| Position {
+            ra: ra.into(),
+            dec: dec.into(),
+        });
         Ok(SnapshotWriter {
             target,
             temp,
+            position,
             table,
             public,
             full,
@@ -522,8 +556,8 @@ impl SnapshotWriter {
     }
 
     fn write_to_part(&mut self, batch: &RecordBatch) -> Result<()> {
-        let hidden = hidden_columns(batch)?;
-        if let Some(c) = batch_coverage(batch) {
+        let hidden = hidden_columns(batch, self.position.as_ref())?;
+        if let Some(c) = batch_coverage(batch, self.position.as_ref()) {
             self.coverage = Some(self.coverage.map_or(c, |o| o.union(&c)));
         }
         let full = {
@@ -531,8 +565,9 @@ impl SnapshotWriter {
             columns.extend(hidden.iter().cloned());
             RecordBatch::try_new(self.full.clone(), columns)?
         };
+        let position = self.position.clone();
         let part = self.open_part()?;
-        part.bounds.add(batch, &hidden);
+        part.bounds.add(batch, &hidden, position.as_ref());
         if let Some(ids) = &mut part.ids {
             if let Ok(index) = batch.schema().index_of(KEYED_COLUMNS[0]) {
                 let column = arrow::compute::cast(batch.column(index), &DataType::Utf8)?;
@@ -613,15 +648,26 @@ impl Drop for SnapshotWriter {
     }
 }
 
-/// `_healpix` from s_ra/s_dec and the s_region bounds, null where absent.
-fn hidden_columns(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
+/// The position's RA and Dec columns of `batch`, if it has them as doubles.
+fn position_of<'a>(
+    batch: &'a RecordBatch,
+    position: Option<&Position>,
+) -> (Option<&'a Float64Array>, Option<&'a Float64Array>) {
+    let column = |name: Option<&str>| {
+        batch
+            .column_by_name(name?)
+            .and_then(|c| c.as_primitive_opt::<Float64Type>())
+    };
+    (
+        column(position.map(|p| p.ra.as_str())),
+        column(position.map(|p| p.dec.as_str())),
+    )
+}
+
+/// `_healpix` from the position and the s_region bounds, null where absent.
+fn hidden_columns(batch: &RecordBatch, position: Option<&Position>) -> Result<Vec<ArrayRef>> {
     let n = batch.num_rows();
-    let ra = batch
-        .column_by_name("s_ra")
-        .and_then(|c| c.as_primitive_opt::<Float64Type>());
-    let dec = batch
-        .column_by_name("s_dec")
-        .and_then(|c| c.as_primitive_opt::<Float64Type>());
+    let (ra, dec) = position_of(batch, position);
     let healpix: Int64Array = match (ra, dec) {
         (Some(ra), Some(dec)) => (0..n)
             .map(|i| {
@@ -686,13 +732,10 @@ pub fn healpix_key(ra: f64, dec: f64) -> i64 {
     adql_geom::coverage::healpix_index(HEALPIX_DEPTH, ra, dec) as i64
 }
 
-fn batch_coverage(batch: &RecordBatch) -> Option<Coverage> {
-    let ra = batch
-        .column_by_name("s_ra")?
-        .as_primitive_opt::<Float64Type>()?;
-    let dec = batch
-        .column_by_name("s_dec")?
-        .as_primitive_opt::<Float64Type>()?;
+fn batch_coverage(batch: &RecordBatch, position: Option<&Position>) -> Option<Coverage> {
+    let (Some(ra), Some(dec)) = position_of(batch, position) else {
+        return None;
+    };
     let (ra_min, ra_max) = (arrow::compute::min(ra)?, arrow::compute::max(ra)?);
     let (dec_min, dec_max) = (arrow::compute::min(dec)?, arrow::compute::max(dec)?);
     Some(Coverage {

@@ -57,6 +57,7 @@ fn tap_table(name: &str, description: &str, columns: Vec<ColumnDef>) -> TableMet
         name: name.into(),
         description: description.into(),
         columns,
+        position: None,
     }
 }
 

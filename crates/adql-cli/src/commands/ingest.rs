@@ -1,12 +1,25 @@
 //! `adql ingest`: CSV, VOTable or Parquet files into a snapshot.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::Result;
+use obscore::ingest::PositionSource;
 
 use crate::IngestArgs;
 
 pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
+    // Ctrl-C stops the ingest between batches, so that its runs and the
+    // partial snapshot are removed (a killed process would leave them).
+    let cancel = Arc::new(AtomicBool::new(false));
+    let runtime = crate::commands::query::runtime()?;
+    let flag = cancel.clone();
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    });
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message("reading");
     let started = std::time::Instant::now();
@@ -14,29 +27,73 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
         table: args.table.clone(),
         obscore: args.obscore,
         parts: args.parts,
+        position: args.position.clone(),
+        memory_limit: args.memory_limit_mib.saturating_mul(1 << 20),
+        temp_dir: args.temp_dir.clone(),
+        cancel: Some(cancel),
     };
+    let mut ingested = None;
     let result = crate::commands::storage::write_snapshot(&args.output, |dir| {
-        obscore::ingest::ingest(&args.inputs, dir, &options, &mut |rows| {
+        let done = obscore::ingest::ingest(&args.inputs, dir, &options, &mut |rows| {
             spinner.set_message(format!("read {rows} rows"));
             spinner.tick();
         })
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let snapshot = done.snapshot.clone();
+        ingested = Some(done);
+        Ok(snapshot)
     });
     spinner.finish_and_clear();
     match result {
         Ok(snapshot) => {
+            let ingested = ingested.expect("set on success");
+            match &ingested.position {
+                Some((p, how)) => eprintln!(
+                    "position: {}, {} ({}); rows sorted on the sky",
+                    p.ra,
+                    p.dec,
+                    match how {
+                        PositionSource::Given => "given",
+                        PositionSource::Ucd => "their UCDs",
+                        PositionSource::Name => "their names",
+                    }
+                ),
+                None => eprintln!(
+                    "no position found (give --position RA,DEC): rows kept in input order, no spatial pruning"
+                ),
+            }
+            let elapsed = started.elapsed();
+            let rows = snapshot.manifest.rows;
             eprintln!(
-                "wrote {} rows of {} to {} in {:.1?}",
-                snapshot.manifest.rows,
+                "wrote {rows} rows of {} to {} in {elapsed:.1?} ({:.0} rows/s{}{})",
                 snapshot.manifest.table.qualified_name(),
                 snapshot.location,
-                started.elapsed()
+                rows as f64 / elapsed.as_secs_f64().max(1e-9),
+                match ingested.runs {
+                    0 => String::new(),
+                    n => format!(", sorted in {n} runs on disk"),
+                },
+                peak_memory_mib()
+                    .map(|m| format!(", peak memory {m} MiB"))
+                    .unwrap_or_default()
             );
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             eprintln!("adql ingest: {}", crate::report(&e));
-            Ok(ExitCode::from(1))
+            Ok(ExitCode::from(if e.to_string() == "cancelled" {
+                130
+            } else {
+                1
+            }))
         }
     }
+}
+
+/// The process's peak resident memory (Linux: VmHWM), in MiB.
+fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }

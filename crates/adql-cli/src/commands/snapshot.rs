@@ -39,6 +39,10 @@ pub(crate) fn snapshot_info(location: Option<&str>) -> Result<ExitCode> {
             String::new()
         }
     );
+    match m.table.position_columns() {
+        Some((ra, dec)) => println!("position   {ra}, {dec} (ICRS degrees; the sky sort key's)"),
+        None => println!("position   none (no spatial pruning)"),
+    }
     if let Some(c) = &m.coverage {
         println!(
             "coverage   RA {:.3}..{:.3}, Dec {:.3}..{:.3} (deg)",

@@ -44,7 +44,8 @@ impl Catalogue {
     pub async fn add_snapshot(&mut self, ctx: &SessionContext, snapshot: &Snapshot) -> Result<()> {
         let table = ParquetTable::open(ctx, &snapshot.files())
             .await
-            .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.location)))?;
+            .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.location)))?
+            .with_sky_position(snapshot.manifest.table.position_columns());
         self.register(TableEntry {
             meta: snapshot.manifest.table.clone(),
             provider: Arc::new(table),
@@ -99,6 +100,7 @@ impl Catalogue {
             name: name.into(),
             description: location.to_string(),
             columns,
+            position: None,
         };
         self.register(TableEntry { meta, provider });
         Ok(())
@@ -159,6 +161,7 @@ impl Catalogue {
                 name: "ObsCore".into(),
                 description: "ObsCore 1.1 (from Parquet files that are not a snapshot)".into(),
                 columns,
+                position: None,
             },
             provider,
         });
@@ -208,6 +211,7 @@ impl Catalogue {
                 name: upload.name.clone(),
                 description: "a table uploaded with the query".into(),
                 columns,
+                position: None,
             },
             provider: Arc::new(provider),
         });

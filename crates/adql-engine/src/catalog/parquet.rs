@@ -165,6 +165,9 @@ pub struct ParquetTable {
     /// Every file, for key lookups ([`ParquetTable::find_equal`]) and for
     /// sampling the filters' selectivity (the first).
     files: Vec<lookup::TableFile>,
+    /// The (ra, dec) columns a snapshot's `_healpix` sort key is computed
+    /// from; none for other Parquet files.
+    sky_position: Option<(String, String)>,
 }
 
 /// Why a scan reads late-materialised.
@@ -278,7 +281,22 @@ impl ParquetTable {
             stats: Arc::new(stats),
             file_stats,
             files,
+            sky_position: None,
         })
+    }
+
+    /// The table, recorded as sorted on the HEALPix key of (`ra`, `dec`).
+    pub fn with_sky_position(mut self, position: Option<(&str, &str)>) -> ParquetTable {
+        self.sky_position = position.map(|(ra, dec)| (ra.to_string(), dec.to_string()));
+        self
+    }
+
+    /// The (ra, dec) columns its `_healpix` key is computed from, if it is a
+    /// snapshot with positions.
+    pub fn sky_position(&self) -> Option<(&str, &str)> {
+        self.sky_position
+            .as_ref()
+            .map(|(ra, dec)| (ra.as_str(), dec.as_str()))
     }
 
     /// The files a scan with `filters` must open (indexes into the table's

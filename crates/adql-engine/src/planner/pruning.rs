@@ -5,7 +5,8 @@
 //! - `CONTAINS(POINT(ra, dec), <constant shape>) = 1` and
 //!   `DISTANCE(POINT(ra, dec), POINT(<constant>)) < r`: the shape's RA/Dec bounds
 //!   on the point's columns (RA wrapping through 0 becomes two ranges; near a pole
-//!   only Dec), and, when the point is the snapshot's (s_ra, s_dec), the shape's
+//!   only Dec), and, when the point is the snapshot's position (ObsCore's
+//!   s_ra, s_dec, or a catalogue's recorded columns), the shape's
 //!   HEALPix covering as ranges of the `_healpix` sort column;
 //! - `CONTAINS(<constant point>, s_region) = 1`: the point inside the hidden
 //!   bounds of `s_region` (`_region_ra_lo/_hi`, `_region_dec_min/_max`);
@@ -13,7 +14,7 @@
 //!   RA/Dec bounds overlapping the hidden bounds of `s_region`;
 //! - for both, when the snapshot records how far each region reaches from its
 //!   position (`_region_reach`): the position within the largest reach of the
-//!   shape, as a cone on (s_ra, s_dec) — bounds and `_healpix` ranges. Parts
+//!   shape, as a cone on the position — bounds and `_healpix` ranges. Parts
 //!   and row groups are contiguous ranges of `_healpix`, so this is what lets
 //!   a point-in-region query open one part; the bounding boxes of the regions
 //!   in a part are loose where the sort curve jumps across the sky.
@@ -163,7 +164,7 @@ impl Planner<'_> {
 
     /// For a test of `s_region` against `shape` (CONTAINS of a point,
     /// INTERSECTS): a region meeting `shape` has its position within the
-    /// table's largest `_region_reach` of it, so (s_ra, s_dec) lies in the
+    /// table's largest `_region_reach` of it, so the position lies in the
     /// circle around `shape`'s centroid of `shape`'s own reach plus that — a
     /// positional cone, pruned like one (RA/Dec bounds, HEALPix ranges of the
     /// sort key). Nothing when the reach is unknown, infinite (a region
@@ -183,11 +184,14 @@ impl Planner<'_> {
         let Ok(circle) = adql_geom::Circle::new(centre, radius) else {
             return Vec::new();
         };
-        self.point_in_bounds("s_ra", "s_dec", &Region::Circle(circle), scope)
+        let Some((ra, dec)) = scope.meta.position_columns() else {
+            return Vec::new();
+        };
+        self.point_in_bounds(ra, dec, &Region::Circle(circle), scope)
     }
 
     /// RA/Dec bounds of `shape` on the point's columns, and its HEALPix covering
-    /// when the point is the sort key's (s_ra, s_dec).
+    /// when the point is the table's position (the sort key's).
     fn point_in_bounds(
         &self,
         ra: &str,
@@ -204,7 +208,7 @@ impl Planner<'_> {
         if b.ra != RaRange::Full && skips(scope, ra, &b.ra.intervals()) {
             out.extend(ra_in(&b, column(ra)));
         }
-        if ra == "s_ra" && dec == "s_dec" && has_hidden(scope) {
+        if scope.meta.position_columns() == Some((ra, dec)) && has_hidden(scope) {
             if let Some(ranges) = healpix_ranges(shape) {
                 let intervals: Vec<(f64, f64)> = ranges
                     .iter()

@@ -226,6 +226,7 @@ fn derived(planned: super::PlannedQuery, alias: String) -> Result<(LogicalPlanBu
         name: alias.clone(),
         description: String::new(),
         columns,
+        position: None,
     };
     let scope = TableScope {
         meta,

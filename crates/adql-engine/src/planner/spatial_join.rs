@@ -409,6 +409,14 @@ fn scan_of<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<&'a TableScan> 
     }
 }
 
+/// The (ra, dec) columns the snapshot holding `column` is sorted on.
+fn sky_position(plan: &LogicalPlan, column: &Column) -> Option<(String, String)> {
+    let scan = scan_of(plan, column)?;
+    let provider = source_as_provider(&scan.source).ok()?;
+    let (ra, dec) = crate::catalog::ParquetTable::of(provider.as_ref())?.sky_position()?;
+    Some((ra.to_string(), dec.to_string()))
+}
+
 /// The largest value of a table column, from Parquet statistics or an
 /// in-memory table's values.
 fn column_max(plan: &LogicalPlan, column: &Column) -> Option<f64> {
@@ -468,7 +476,7 @@ fn table_rows(plan: &LogicalPlan) -> Option<u64> {
 }
 
 /// A snapshot's `s_region` as the cone the snapshot recorded for it: around
-/// (s_ra, s_dec), as far as `_region_reach`, when the table's largest reach
+/// its position (s_ra, s_dec), as far as `_region_reach`, when the table's largest reach
 /// is finite (so every region has a position).
 fn snapshot_region(plan: &LogicalPlan, geometry: &Expr, widen: &Expr) -> Option<(Footprint, f64)> {
     let Expr::Column(region) = geometry else {
@@ -480,7 +488,8 @@ fn snapshot_region(plan: &LogicalPlan, geometry: &Expr, widen: &Expr) -> Option<
     let sibling = |name: &str| Column::new(region.relation.clone(), name);
     let reach = sibling(obscore::snapshot::HIDDEN_COLUMNS[5]);
     let largest = column_max(plan, &reach).filter(|r| r.is_finite())?;
-    let (ra, dec) = (sibling("s_ra"), sibling("s_dec"));
+    let (ra, dec) = sky_position(plan, &reach)?;
+    let (ra, dec) = (sibling(&ra), sibling(&dec));
     scan_of(plan, &ra)?;
     scan_of(plan, &dec)?;
     let footprint = Footprint::Cone {
@@ -546,11 +555,12 @@ fn sky_order_filter(
     else {
         return None;
     };
-    if ra.name != "s_ra" || dec.name != "s_dec" || ra.relation != dec.relation {
+    let healpix = Column::new(ra.relation.clone(), obscore::snapshot::HIDDEN_COLUMNS[0]);
+    if ra.relation != dec.relation
+        || sky_position(keyed_input, &healpix)? != (ra.name.clone(), dec.name.clone())
+    {
         return None;
     }
-    let healpix = Column::new(ra.relation.clone(), obscore::snapshot::HIDDEN_COLUMNS[0]);
-    scan_of(keyed_input, &healpix)?;
     if table_rows(expanded_input)? > PLAN_TIME_CELL_ROWS {
         return None;
     }
