@@ -344,6 +344,13 @@ struct IngestArgs {
     /// Where the sorted runs go (default: beside the output).
     #[arg(long, value_name = "DIR")]
     temp_dir: Option<PathBuf>,
+    /// What to write: `snapshot`, or `hats` (a HATS catalogue that LSDB opens;
+    /// a local directory).
+    #[arg(long, default_value = "snapshot", value_parser = ["snapshot", "hats"])]
+    format: String,
+    /// With --format hats: rows a partition holds at most (unless at order 9).
+    #[arg(long, default_value_t = obscore::hats::DEFAULT_MAX_ROWS)]
+    hats_max_rows: u64,
 }
 
 /// `RA,DEC` column names.

@@ -220,3 +220,244 @@ fn a_catalogue_in_sky_order_prunes_and_answers_as_unsorted() {
     assert!(!dir.join("bad").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("ADQL_PYTHON") {
+        return p.into();
+    }
+    let venv = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        venv.exists(),
+        "hats-import is needed: run `bash .ci/run` once, or set ADQL_PYTHON"
+    );
+    venv
+}
+
+/// A catalogue hats-import wrote, read in place with `--table`: all its rows
+/// as pyarrow reads them; cones across RA 0 and at the pole equal the same
+/// cones over the input file, opening a few of its partitions; a crossmatch
+/// with the input is a spatial join with the nested loop's pairs.
+#[test]
+fn a_hats_catalogue_is_a_table() {
+    let dir = std::env::temp_dir().join(format!("adql-cli-hats-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hats_catalogue.py");
+    let made = std::process::Command::new(python())
+        .arg(&script)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let hats = format!("cat.objects={}", dir.join("hats/objects").display());
+    let input = format!("cat.raw={}", dir.join("objects.parquet").display());
+    let pyarrow = format!("cat.pyarrow={}", dir.join("read.parquet").display());
+
+    let all = |table: &str, from: &str| {
+        adql(
+            &[
+                "query",
+                "--format",
+                "csv",
+                "--table",
+                table,
+                &format!("SELECT id, ra, dec, mag FROM {from} ORDER BY id"),
+            ],
+            &dir,
+        )
+    };
+    let ours = all(&hats, "cat.objects");
+    assert!(ours.status.success(), "{}", stderr(&ours));
+    assert_eq!(stdout(&ours).lines().count(), 60_001);
+    assert_eq!(stdout(&ours), stdout(&all(&pyarrow, "cat.pyarrow")));
+    // The key column is hidden; the position is marked.
+    let columns = adql(
+        &["query", "--format", "csv", "--table", &hats,
+          "SELECT column_name, indexed FROM tap_schema.columns WHERE table_name = 'cat.objects' ORDER BY column_index"],
+        &dir,
+    );
+    assert_eq!(
+        stdout(&columns),
+        "column_name,indexed\nid,0\nra,1\ndec,1\nmag,0\n"
+    );
+
+    let cones = [
+        "CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 0.2, 0.5, 0.4)) = 1",
+        "DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', 359.0, -1.0)) < 0.3",
+        "CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 120.0, -89.5, 0.5)) = 1",
+    ];
+    for cone in cones {
+        let query = |from: &str| format!("SELECT id, ra, dec FROM {from} WHERE {cone} ORDER BY id");
+        let from_hats = adql(
+            &[
+                "query",
+                "--format",
+                "csv",
+                "--table",
+                &hats,
+                &query("cat.objects"),
+            ],
+            &dir,
+        );
+        let from_input = adql(
+            &[
+                "query",
+                "--format",
+                "csv",
+                "--table",
+                &input,
+                &query("cat.raw"),
+            ],
+            &dir,
+        );
+        assert!(from_hats.status.success(), "{}", stderr(&from_hats));
+        assert!(stdout(&from_hats).lines().count() > 10, "{cone}");
+        assert_eq!(stdout(&from_hats), stdout(&from_input), "{cone}");
+        let explain = adql(&["explain", "--table", &hats, &query("cat.objects")], &dir);
+        let text = stdout(&explain);
+        assert!(text.contains("_healpix_29"), "{cone}: {text}");
+        let opens = text
+            .lines()
+            .find_map(|l| l.split("objects: opens ").nth(1))
+            .unwrap_or_else(|| panic!("{cone}: no part pruning in {text}"));
+        let (opened, of): (usize, usize) = {
+            let words: Vec<&str> = opens.split_whitespace().collect();
+            (words[0].parse().unwrap(), words[2].parse().unwrap())
+        };
+        assert!(
+            of >= 8 && opened * 3 <= of,
+            "{cone}: opens {opened} of {of}"
+        );
+    }
+
+    // A crossmatch of the catalogue with its input near RA 0.
+    let join = "SELECT h.id, i.id FROM cat.objects AS h JOIN cat.raw AS i \
+                ON DISTANCE(POINT('ICRS', h.ra, h.dec), POINT('ICRS', i.ra, i.dec)) < 0.01 \
+                WHERE CONTAINS(POINT('ICRS', i.ra, i.dec), CIRCLE('ICRS', 0.0, 0.0, 0.5)) = 1 ORDER BY 1, 2";
+    let explain = adql(
+        &["explain", "--table", &hats, "--table", &input, join],
+        &dir,
+    );
+    assert!(
+        stdout(&explain).contains("== Spatial joins"),
+        "{}",
+        stdout(&explain)
+    );
+    let fast = adql(
+        &[
+            "query", "--format", "csv", "--table", &hats, "--table", &input, join,
+        ],
+        &dir,
+    );
+    let slow = adql(
+        &[
+            "query",
+            "--format",
+            "csv",
+            "--nested-loop-joins",
+            "--table",
+            &hats,
+            "--table",
+            &input,
+            join,
+        ],
+        &dir,
+    );
+    assert!(fast.status.success(), "{}", stderr(&fast));
+    assert!(stdout(&fast).lines().count() > 50);
+    assert_eq!(stdout(&fast), stdout(&slow));
+
+    // The other way: `ingest --format hats` writes a catalogue LSDB opens,
+    // with the input's rows and the same cone.
+    let ours = dir.join("ours");
+    let written = adql(
+        &[
+            "ingest",
+            dir.join("objects.parquet").to_str().unwrap(),
+            "--format",
+            "hats",
+            "--hats-max-rows",
+            "5000",
+            "-o",
+            ours.to_str().unwrap(),
+        ],
+        &dir,
+    );
+    assert!(written.status.success(), "{}", stderr(&written));
+    assert!(
+        stderr(&written).contains("wrote a HATS catalogue of 60000 rows in"),
+        "{}",
+        stderr(&written)
+    );
+    let opened = std::process::Command::new(python())
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsdb_open.py"))
+        .args([ours.to_str().unwrap(), "0.2", "0.5", "1440"])
+        .output()
+        .unwrap();
+    assert!(opened.status.success(), "{}", stderr(&opened));
+    let lsdb = stdout(&opened);
+    assert!(lsdb.contains("rows 60000\n"), "{lsdb}");
+    let ids: Vec<String> = (500..60_500).map(|i| i.to_string()).collect();
+    assert!(
+        lsdb.contains(&format!("ids {}", sha256_hex(ids.join(",").as_bytes()))),
+        "{lsdb}"
+    );
+    let cone = adql(
+        &["query", "--format", "csv", "--table", &format!("cat.ours={}", ours.display()),
+          "SELECT id FROM cat.ours WHERE DISTANCE(POINT('ICRS', ra, dec), POINT('ICRS', 0.2, 0.5)) <= 0.4 ORDER BY id"],
+        &dir,
+    );
+    assert!(cone.status.success(), "{}", stderr(&cone));
+    let ours_cone = stdout(&cone).lines().skip(1).collect::<Vec<_>>().join(",");
+    assert!(!ours_cone.is_empty());
+    assert!(
+        lsdb.contains(&format!("cone {ours_cone}\n")),
+        "LSDB's cone differs: {lsdb}"
+    );
+
+    // A partition the catalogue lists, missing: an error naming it.
+    let listed = std::fs::read_to_string(dir.join("hats/objects/partition_info.csv")).unwrap();
+    let (order, pixel) = listed.lines().nth(1).unwrap().split_once(',').unwrap();
+    let file = dir.join(format!(
+        "hats/objects/dataset/Norder={order}/Dir={}/Npix={pixel}.parquet",
+        pixel.trim().parse::<u64>().unwrap() / 10_000 * 10_000
+    ));
+    std::fs::remove_file(&file).unwrap();
+    let broken = adql(
+        &[
+            "query",
+            "--table",
+            &hats,
+            "SELECT COUNT(*) FROM cat.objects",
+        ],
+        &dir,
+    );
+    assert_eq!(
+        broken.status.code(),
+        Some(2),
+        "a table that cannot be opened"
+    );
+    assert!(
+        stderr(&broken).contains("a partition the catalogue lists is missing"),
+        "{}",
+        stderr(&broken)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// SHA-256 of `bytes` in hex (`sha256sum`), to compare long id lists.
+fn sha256_hex(bytes: &[u8]) -> String {
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}

@@ -157,17 +157,131 @@ pub fn ingest(
     options: &IngestOptions,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Ingested> {
+    let prepared = prepare(inputs, target, options, KeyKind::Snapshot, progress)?;
+    let Prepared {
+        table,
+        position,
+        sorted,
+        runs,
+        ..
+    } = prepared;
+    let total = sorted.rows();
+    let mut writer = SnapshotWriter::create(target, table)?;
+    writer.set_sky_sorted(position.is_some());
+    if options.parts > 1 {
+        writer.set_part_rows(SnapshotWriter::rows_per_part(total, options.parts));
+    }
+    for batch in sorted {
+        if options.cancelled() {
+            return Err(ObscoreError::Cancelled);
+        }
+        writer.write(&batch?)?;
+    }
+    Ok(Ingested {
+        snapshot: writer.finish()?,
+        position,
+        runs,
+    })
+}
+
+/// What an ingest into a HATS catalogue wrote.
+#[derive(Debug, Clone)]
+pub struct IngestedHats {
+    /// Rows written.
+    pub rows: u64,
+    /// Its partitions: (order, pixel, rows).
+    pub partitions: Vec<(u8, u64, u64)>,
+    /// The position columns and how they were found.
+    pub position: (Position, PositionSource),
+    /// Sorted runs spilled to disk (0: the rows fitted in memory).
+    pub runs: usize,
+}
+
+/// Ingests `inputs` into a HATS catalogue at `target` ([`crate::hats`]),
+/// partitions of at most `max_rows` rows (unless at order 9).
+pub fn ingest_hats(
+    inputs: &[PathBuf],
+    target: &Path,
+    options: &IngestOptions,
+    max_rows: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<IngestedHats> {
+    let Prepared {
+        table,
+        position,
+        sorted,
+        runs,
+        counts,
+    } = prepare(inputs, target, options, KeyKind::Hats, progress)?;
+    let Some(position) = position else {
+        return Err(ObscoreError::Input {
+            file: inputs[0].display().to_string(),
+            message: "no position found: a HATS catalogue needs one, give --position RA,DEC".into(),
+        });
+    };
+    let partitions = counts.unwrap_or_default().partitions(max_rows);
+    let mut writer = crate::hats::HatsWriter::create(
+        target,
+        &table.name,
+        &crate::model::schema_of(&table.columns),
+        position.0.clone(),
+        partitions.clone(),
+    )?;
+    for batch in sorted {
+        if options.cancelled() {
+            return Err(ObscoreError::Cancelled);
+        }
+        let batch = batch?;
+        let keys = sky_keys(&batch, Some(&position.0), KeyKind::Hats);
+        writer.write(&batch, &arrow::array::Int64Array::from(keys))?;
+    }
+    Ok(IngestedHats {
+        rows: writer.finish()?,
+        partitions,
+        position,
+        runs,
+    })
+}
+
+/// Which HEALPix key rows are sorted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    /// A snapshot's `_healpix` (depth 16).
+    Snapshot,
+    /// A HATS catalogue's `_healpix_29`.
+    Hats,
+}
+
+/// The input read, checked and sorted, and the table it makes.
+struct Prepared {
+    table: TableMeta,
+    position: Option<(Position, PositionSource)>,
+    sorted: crate::sky_sort::SortedRows,
+    runs: usize,
+    /// Rows per order-9 pixel (HATS only).
+    counts: Option<crate::hats::PixelCounts>,
+}
+
+impl IngestOptions {
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
+fn prepare(
+    inputs: &[PathBuf],
+    target: &Path,
+    options: &IngestOptions,
+    kind: KeyKind,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Prepared> {
     let Some(first) = inputs.first() else {
         return Err(ObscoreError::Input {
             file: "(none)".into(),
             message: "no input files".into(),
         });
-    };
-    let cancelled = || {
-        options
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
     };
     let first_name = first.display().to_string();
     let (first_schema, first_batches) = open_input(first)?;
@@ -230,12 +344,13 @@ pub fn ingest(
     };
     std::fs::create_dir_all(&temp_parent).map_err(|e| ObscoreError::io(&temp_parent, e))?;
     let mut sorter = SkySorter::new(target_schema.clone(), options.memory_limit / 2, temp_parent);
+    let mut counts = (kind == KeyKind::Hats).then(crate::hats::PixelCounts::default);
     let mut pending = Some((first_name, first_schema, first_batches));
     let mut rest = inputs[1..].iter();
     while let Some((file, schema, batches)) = pending.take() {
         let mut row_offset = 0u64;
         for batch in batches {
-            if cancelled() {
+            if options.cancelled() {
                 return Err(ObscoreError::Cancelled);
             }
             let batch = conform(&file, &schema, &batch?, &target_schema, row_offset)?;
@@ -243,7 +358,12 @@ pub fn ingest(
                 validate_obscore(&file, &batch, row_offset)?;
             }
             row_offset += batch.num_rows() as u64;
-            let keys = sky_keys(&batch, table.position.as_ref());
+            let keys = sky_keys(&batch, table.position.as_ref(), kind);
+            if let Some(counts) = &mut counts {
+                for &k in keys.iter().filter(|&&k| k != i64::MAX) {
+                    counts.add(k);
+                }
+            }
             sorter.push(batch, keys)?;
             progress(sorter.rows());
         }
@@ -255,28 +375,18 @@ pub fn ingest(
     let runs = sorter.runs();
     let sorted = sorter.finish()?;
     let runs = if sorted.spilled() { runs.max(1) } else { 0 };
-    let total = sorted.rows();
-    let mut writer = SnapshotWriter::create(target, table)?;
-    writer.set_sky_sorted(position.is_some());
-    if options.parts > 1 {
-        writer.set_part_rows(SnapshotWriter::rows_per_part(total, options.parts));
-    }
-    for batch in sorted {
-        if cancelled() {
-            return Err(ObscoreError::Cancelled);
-        }
-        writer.write(&batch?)?;
-    }
-    Ok(Ingested {
-        snapshot: writer.finish()?,
+    Ok(Prepared {
+        table,
         position,
+        sorted,
         runs,
+        counts,
     })
 }
 
 /// Each row's sort key: the HEALPix index of its position, or `i64::MAX`
 /// (last) for a row without one or a table without positions.
-fn sky_keys(batch: &RecordBatch, position: Option<&Position>) -> Vec<i64> {
+fn sky_keys(batch: &RecordBatch, position: Option<&Position>, kind: KeyKind) -> Vec<i64> {
     let column = |name: Option<&str>| {
         batch
             .column_by_name(name?)
@@ -295,7 +405,10 @@ fn sky_keys(batch: &RecordBatch, position: Option<&Position>) -> Vec<i64> {
                 && ra.value(i).is_finite()
                 && dec.value(i).abs() <= 90.0
             {
-                healpix_key(ra.value(i), dec.value(i))
+                match kind {
+                    KeyKind::Snapshot => healpix_key(ra.value(i), dec.value(i)),
+                    KeyKind::Hats => crate::hats::hats_key(ra.value(i), dec.value(i)),
+                }
             } else {
                 i64::MAX
             }

@@ -10,6 +10,7 @@
 pub mod demo;
 mod error;
 pub mod generate;
+pub mod hats;
 pub mod id_index;
 pub mod ingest;
 pub mod model;

@@ -32,6 +32,9 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
         temp_dir: args.temp_dir.clone(),
         cancel: Some(cancel),
     };
+    if args.format == "hats" {
+        return ingest_hats(args, &options, &spinner, started);
+    }
     let mut ingested = None;
     let result = crate::commands::storage::write_snapshot(&args.output, |dir| {
         let done = obscore::ingest::ingest(&args.inputs, dir, &options, &mut |rows| {
@@ -48,16 +51,7 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
         Ok(snapshot) => {
             let ingested = ingested.expect("set on success");
             match &ingested.position {
-                Some((p, how)) => eprintln!(
-                    "position: {}, {} ({}); rows sorted on the sky",
-                    p.ra,
-                    p.dec,
-                    match how {
-                        PositionSource::Given => "given",
-                        PositionSource::Ucd => "their UCDs",
-                        PositionSource::Name => "their names",
-                    }
-                ),
+                Some((p, how)) => say_position(p, *how),
                 None => eprintln!(
                     "no position found (give --position RA,DEC): rows kept in input order, no spatial pruning"
                 ),
@@ -86,6 +80,75 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
             } else {
                 1
             }))
+        }
+    }
+}
+
+fn say_position(p: &obscore::snapshot::Position, how: PositionSource) {
+    eprintln!(
+        "position: {}, {} ({}); rows sorted on the sky",
+        p.ra,
+        p.dec,
+        match how {
+            PositionSource::Given => "given",
+            PositionSource::Ucd => "their UCDs",
+            PositionSource::Name => "their names",
+        }
+    );
+}
+
+/// `--format hats`: a HATS catalogue in a local directory.
+fn ingest_hats(
+    args: &IngestArgs,
+    options: &obscore::ingest::IngestOptions,
+    spinner: &indicatif::ProgressBar,
+    started: std::time::Instant,
+) -> Result<ExitCode> {
+    if adql_engine::storage::is_url(&args.output) {
+        eprintln!(
+            "adql ingest: --format hats writes a local directory, not {}",
+            args.output
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let result = obscore::ingest::ingest_hats(
+        &args.inputs,
+        std::path::Path::new(&args.output),
+        options,
+        args.hats_max_rows,
+        &mut |rows| {
+            spinner.set_message(format!("read {rows} rows"));
+            spinner.tick();
+        },
+    );
+    spinner.finish_and_clear();
+    match result {
+        Ok(done) => {
+            say_position(&done.position.0, done.position.1);
+            let elapsed = started.elapsed();
+            eprintln!(
+                "wrote a HATS catalogue of {} rows in {} partitions to {} in {elapsed:.1?} ({:.0} rows/s{}{})",
+                done.rows,
+                done.partitions.len(),
+                args.output,
+                done.rows as f64 / elapsed.as_secs_f64().max(1e-9),
+                match done.runs {
+                    0 => String::new(),
+                    n => format!(", sorted in {n} runs on disk"),
+                },
+                peak_memory_mib()
+                    .map(|m| format!(", peak memory {m} MiB"))
+                    .unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(obscore::ObscoreError::Cancelled) => {
+            eprintln!("adql ingest: cancelled");
+            Ok(ExitCode::from(130))
+        }
+        Err(e) => {
+            eprintln!("adql ingest: {e}");
+            Ok(ExitCode::from(1))
         }
     }
 }

@@ -2,6 +2,7 @@
 //! other snapshots or Parquet files, and TAP_SCHEMA), resolved as ADQL says:
 //! regular identifiers case-insensitively, delimited ones exactly.
 
+pub mod hats;
 mod parquet;
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use obscore::snapshot::{Snapshot, TableMeta};
 
 pub use self::parquet::{
     for_cluster, is_small_positional, late_scans, part_scans, LateReason, ParquetTable, PartScan,
-    RowGroupStats, SAMPLED_SELECTIVITY, SMALL_REGION_SQ_DEG,
+    RowGroupStats, SkyKey, SAMPLED_SELECTIVITY, SMALL_REGION_SQ_DEG,
 };
 use crate::error::{EngineError, Result};
 
@@ -31,6 +32,11 @@ impl TableEntry {
     pub fn stats(&self) -> Option<&Arc<RowGroupStats>> {
         ParquetTable::of(self.provider.as_ref()).map(ParquetTable::stats)
     }
+
+    /// The sky key its rows are sorted on, if any.
+    pub fn sky_key(&self) -> Option<&SkyKey> {
+        ParquetTable::of(self.provider.as_ref()).and_then(ParquetTable::sky_key)
+    }
 }
 
 /// The tables known to a session.
@@ -45,7 +51,14 @@ impl Catalogue {
         let table = ParquetTable::open(ctx, &snapshot.files())
             .await
             .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.location)))?
-            .with_sky_position(snapshot.manifest.table.position_columns());
+            .with_sky_key(
+                snapshot
+                    .manifest
+                    .table
+                    .position_columns()
+                    .filter(|_| snapshot.manifest.sky_sorted)
+                    .map(|(ra, dec)| SkyKey::snapshot(ra, dec)),
+            );
         self.register(TableEntry {
             meta: snapshot.manifest.table.clone(),
             provider: Arc::new(table),
@@ -69,6 +82,11 @@ impl Catalogue {
             )
         })?;
         let is_url = crate::storage::is_url(location);
+        if !is_url && hats::is_hats(std::path::Path::new(location)) {
+            return self
+                .add_hats(ctx, schema, name, std::path::Path::new(location))
+                .await;
+        }
         let is_snapshot = if is_url {
             !location.to_ascii_lowercase().ends_with(".parquet")
         } else {
@@ -101,6 +119,73 @@ impl Catalogue {
             description: location.to_string(),
             columns,
             position: None,
+        };
+        self.register(TableEntry { meta, provider });
+        Ok(())
+    }
+
+    /// Registers the HATS catalogue in `dir` as `schema.name`: its partitions
+    /// are the table's files, its `_healpix_29` column (hidden) the sky key
+    /// that positional filters and joins prune partitions and row groups on.
+    pub async fn add_hats(
+        &mut self,
+        ctx: &SessionContext,
+        schema: &str,
+        name: &str,
+        dir: &std::path::Path,
+    ) -> Result<()> {
+        let catalogue = hats::HatsCatalogue::open(dir)?;
+        let files = catalogue.files()?;
+        let table = ParquetTable::open(ctx, &files)
+            .await
+            .map_err(|e| e.context(format!("reading the HATS catalogue {}", dir.display())))?
+            .with_sky_key(Some(catalogue.key.clone()));
+        let provider: Arc<dyn TableProvider> = Arc::new(table);
+        let key = &catalogue.key;
+        for position in [&key.ra, &key.dec] {
+            if provider.schema().field_with_name(position).is_err() {
+                return Err(EngineError::Storage {
+                    location: dir.display().to_string(),
+                    message: format!("its properties name the position column `{position}`, which its partitions lack"),
+                });
+            }
+        }
+        let mut columns = Vec::new();
+        for field in provider.schema().fields() {
+            // The key is hidden, as a snapshot's `_healpix` is; HATS before
+            // 0.5 also stored the partition's Norder/Dir/Npix in its rows.
+            if *field.name() == key.column
+                || ["Norder", "Dir", "Npix"].contains(&field.name().as_str())
+            {
+                continue;
+            }
+            if obscore::model::ColumnType::from_arrow(field.data_type()).is_none() {
+                continue;
+            }
+            let mut column = obscore::model::ColumnDef::from_arrow(field);
+            if column.name == key.ra || column.name == key.dec {
+                column.indexed = true;
+                column.principal = true;
+            }
+            columns.push(column);
+        }
+        let meta = TableMeta {
+            schema: schema.into(),
+            name: name.into(),
+            description: format!(
+                "HATS catalogue {}({} partitions) at {}",
+                catalogue
+                    .collection()
+                    .map(|c| format!("{c} "))
+                    .unwrap_or_default(),
+                catalogue.partitions.len(),
+                dir.display()
+            ),
+            columns,
+            position: Some(obscore::snapshot::Position {
+                ra: key.ra.clone(),
+                dec: key.dec.clone(),
+            }),
         };
         self.register(TableEntry { meta, provider });
         Ok(())

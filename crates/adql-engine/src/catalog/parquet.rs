@@ -165,9 +165,36 @@ pub struct ParquetTable {
     /// Every file, for key lookups ([`ParquetTable::find_equal`]) and for
     /// sampling the filters' selectivity (the first).
     files: Vec<lookup::TableFile>,
-    /// The (ra, dec) columns a snapshot's `_healpix` sort key is computed
-    /// from; none for other Parquet files.
-    sky_position: Option<(String, String)>,
+    /// The sky key its rows are sorted on, for a snapshot or a HATS catalogue.
+    sky_key: Option<SkyKey>,
+}
+
+/// A column holding each row's nested HEALPix index of its position, at a
+/// fixed depth: a snapshot's `_healpix` (depth 16), a HATS catalogue's
+/// `_healpix_29`. Files and row groups are ranges of it, so that a shape's
+/// HEALPix covering, as ranges of the key, prunes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkyKey {
+    /// The position's RA column.
+    pub ra: String,
+    /// The position's Dec column.
+    pub dec: String,
+    /// The key column.
+    pub column: String,
+    /// The HEALPix depth of its values.
+    pub depth: u8,
+}
+
+impl SkyKey {
+    /// A snapshot's key: `_healpix` at [`obscore::snapshot::HEALPIX_DEPTH`].
+    pub fn snapshot(ra: &str, dec: &str) -> SkyKey {
+        SkyKey {
+            ra: ra.into(),
+            dec: dec.into(),
+            column: obscore::snapshot::HIDDEN_COLUMNS[0].into(),
+            depth: obscore::snapshot::HEALPIX_DEPTH,
+        }
+    }
 }
 
 /// Why a scan reads late-materialised.
@@ -281,22 +308,19 @@ impl ParquetTable {
             stats: Arc::new(stats),
             file_stats,
             files,
-            sky_position: None,
+            sky_key: None,
         })
     }
 
-    /// The table, recorded as sorted on the HEALPix key of (`ra`, `dec`).
-    pub fn with_sky_position(mut self, position: Option<(&str, &str)>) -> ParquetTable {
-        self.sky_position = position.map(|(ra, dec)| (ra.to_string(), dec.to_string()));
+    /// The table, recorded as having the sky key `key`.
+    pub fn with_sky_key(mut self, key: Option<SkyKey>) -> ParquetTable {
+        self.sky_key = key;
         self
     }
 
-    /// The (ra, dec) columns its `_healpix` key is computed from, if it is a
-    /// snapshot with positions.
-    pub fn sky_position(&self) -> Option<(&str, &str)> {
-        self.sky_position
-            .as_ref()
-            .map(|(ra, dec)| (ra.as_str(), dec.as_str()))
+    /// Its sky key, if it is a snapshot with positions or a HATS catalogue.
+    pub fn sky_key(&self) -> Option<&SkyKey> {
+        self.sky_key.as_ref()
     }
 
     /// The files a scan with `filters` must open (indexes into the table's

@@ -208,14 +208,18 @@ impl Planner<'_> {
         if b.ra != RaRange::Full && skips(scope, ra, &b.ra.intervals()) {
             out.extend(ra_in(&b, column(ra)));
         }
-        if scope.meta.position_columns() == Some((ra, dec)) && has_hidden(scope) {
-            if let Some(ranges) = healpix_ranges(shape) {
+        if let Some(key) = scope
+            .sky_key
+            .as_ref()
+            .filter(|k| k.ra == ra && k.dec == dec)
+        {
+            if let Some(ranges) = healpix_ranges(shape, key.depth) {
                 let intervals: Vec<(f64, f64)> = ranges
                     .iter()
                     .map(|&(lo, hi)| (lo as f64, (hi - 1) as f64))
                     .collect();
-                if skips(scope, "_healpix", &intervals) {
-                    out.extend(healpix_condition(&ranges, column("_healpix")));
+                if skips(scope, &key.column, &intervals) {
+                    out.extend(healpix_condition(&ranges, column(&key.column)));
                 }
             }
         }
@@ -300,10 +304,6 @@ fn region_column(e: &Ast, scope: &TableScope) -> Option<RegionRa> {
     }
 }
 
-fn has_hidden(scope: &TableScope) -> bool {
-    scope.hidden.is_some()
-}
-
 /// True if restricting `column` to `intervals` lets the reader skip a row group.
 fn skips(scope: &TableScope, column: &str, intervals: &[(f64, f64)]) -> bool {
     scope
@@ -365,14 +365,17 @@ fn ra_in(b: &SkyBounds, ra: Expr) -> Option<Expr> {
         .reduce(Expr::or)
 }
 
-/// The shape's HEALPix covering as half-open ranges of `_healpix` values, at
-/// the deepest depth (≤ 12) that needs at most [`MAX_RANGES`] ranges.
-fn healpix_ranges(shape: &Region) -> Option<Vec<(i64, i64)>> {
-    let depth_key = obscore::snapshot::HEALPIX_DEPTH;
+/// The shape's HEALPix covering as half-open ranges of the values of a key
+/// at `depth_key`, at the deepest depth (≤ 12) that needs at most
+/// [`MAX_RANGES`] ranges.
+fn healpix_ranges(shape: &Region, depth_key: u8) -> Option<Vec<(i64, i64)>> {
     let (depth, ranges) = (4..=12u8)
         .rev()
         .map(|d| (d, coverage::covering(shape, d)))
         .find(|(_, r)| r.len() <= MAX_RANGES)?;
+    if depth_key < depth {
+        return None;
+    }
     let shift = 2 * u32::from(depth_key - depth);
     Some(
         ranges

@@ -21,6 +21,8 @@ pub(crate) struct TableScope {
     /// Row-group statistics, for a Parquet table: pruning conditions are added
     /// only where they let the reader skip row groups.
     pub stats: Option<std::sync::Arc<crate::catalog::RowGroupStats>>,
+    /// The HEALPix key its rows are sorted on (a snapshot, a HATS catalogue).
+    pub sky_key: Option<crate::catalog::SkyKey>,
     /// The name its columns are qualified with in the plan.
     pub alias: String,
     /// Names a query may use to qualify its columns: the alias, or the table name.
@@ -120,6 +122,7 @@ impl<'c> Planner<'c> {
                     meta: entry.meta.clone(),
                     hidden,
                     stats: entry.stats().cloned(),
+                    sky_key: entry.sky_key().cloned(),
                     alias: alias_name,
                     qualifiers,
                     merged: Vec::new(),
@@ -232,6 +235,7 @@ fn derived(planned: super::PlannedQuery, alias: String) -> Result<(LogicalPlanBu
         meta,
         hidden: None,
         stats: None,
+        sky_key: None,
         alias: alias.clone(),
         qualifiers: vec![alias],
         merged: Vec::new(),

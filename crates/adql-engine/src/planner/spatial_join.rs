@@ -409,12 +409,13 @@ fn scan_of<'a>(plan: &'a LogicalPlan, column: &Column) -> Option<&'a TableScan> 
     }
 }
 
-/// The (ra, dec) columns the snapshot holding `column` is sorted on.
-fn sky_position(plan: &LogicalPlan, column: &Column) -> Option<(String, String)> {
+/// The sky key of the table holding `column`, if it has one.
+fn sky_key(plan: &LogicalPlan, column: &Column) -> Option<crate::catalog::SkyKey> {
     let scan = scan_of(plan, column)?;
     let provider = source_as_provider(&scan.source).ok()?;
-    let (ra, dec) = crate::catalog::ParquetTable::of(provider.as_ref())?.sky_position()?;
-    Some((ra.to_string(), dec.to_string()))
+    crate::catalog::ParquetTable::of(provider.as_ref())?
+        .sky_key()
+        .cloned()
 }
 
 /// The largest value of a table column, from Parquet statistics or an
@@ -488,8 +489,8 @@ fn snapshot_region(plan: &LogicalPlan, geometry: &Expr, widen: &Expr) -> Option<
     let sibling = |name: &str| Column::new(region.relation.clone(), name);
     let reach = sibling(obscore::snapshot::HIDDEN_COLUMNS[5]);
     let largest = column_max(plan, &reach).filter(|r| r.is_finite())?;
-    let (ra, dec) = sky_position(plan, &reach)?;
-    let (ra, dec) = (sibling(&ra), sibling(&dec));
+    let key = sky_key(plan, &reach)?;
+    let (ra, dec) = (sibling(&key.ra), sibling(&key.dec));
     scan_of(plan, &ra)?;
     scan_of(plan, &dec)?;
     let footprint = Footprint::Cone {
@@ -555,12 +556,12 @@ fn sky_order_filter(
     else {
         return None;
     };
-    let healpix = Column::new(ra.relation.clone(), obscore::snapshot::HIDDEN_COLUMNS[0]);
-    if ra.relation != dec.relation
-        || sky_position(keyed_input, &healpix)? != (ra.name.clone(), dec.name.clone())
-    {
+    let key = sky_key(keyed_input, ra)?;
+    if ra.relation != dec.relation || key.ra != ra.name || key.dec != dec.name {
         return None;
     }
+    let healpix = Column::new(ra.relation.clone(), key.column.as_str());
+    scan_of(keyed_input, &healpix)?;
     if table_rows(expanded_input)? > PLAN_TIME_CELL_ROWS {
         return None;
     }
@@ -591,7 +592,7 @@ fn sky_order_filter(
             cells.extend(values.iter().flatten());
         }
     }
-    let stored = obscore::snapshot::HEALPIX_DEPTH;
+    let stored = key.depth;
     let ranges: Vec<(i64, i64)> = cells
         .into_iter()
         .map(|c| {
