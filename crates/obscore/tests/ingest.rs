@@ -586,3 +586,97 @@ fn out_of_core_ingest_equals_in_memory_and_cleans_up() {
     assert!(partial.is_empty(), "{partial:?}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_hats_catalogue_is_partitioned_and_sorted() {
+    use obscore::hats::{partition_file, KEY_COLUMN, KEY_ORDER};
+    let dir = temp("hats");
+    let batch = catalogue(20_000, "ra", "dec", false);
+    let input = dir.join("objects.parquet");
+    write_parquet(&input, &batch);
+    let out = dir.join("objects");
+    // A small budget: the same catalogue through runs on disk.
+    let options = IngestOptions {
+        memory_limit: 2 << 20,
+        ..IngestOptions::default()
+    };
+    let done = obscore::ingest::ingest_hats(
+        std::slice::from_ref(&input),
+        &out,
+        &options,
+        3_000,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(done.rows, 20_000);
+    assert!(done.runs > 0);
+    assert!(done.partitions.len() >= 7, "{:?}", done.partitions);
+    assert!(done.partitions.iter().all(|p| p.2 <= 3_000));
+    let properties = std::fs::read_to_string(out.join("hats.properties")).unwrap();
+    for line in [
+        "hats_nrows=20000",
+        "hats_col_ra=ra",
+        "hats_col_dec=dec",
+        "hats_col_healpix=_healpix_29",
+    ] {
+        assert!(properties.contains(line), "{properties}");
+    }
+    let listed = std::fs::read_to_string(out.join("partition_info.csv")).unwrap();
+    assert_eq!(listed.lines().count(), done.partitions.len() + 1);
+    assert!(out.join("dataset/_common_metadata").is_file());
+    let mut total = 0;
+    for &(order, pixel, rows) in &done.partitions {
+        let file = std::fs::File::open(out.join(partition_file(order, pixel))).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut keys = Vec::new();
+        for b in reader {
+            let b = b.unwrap();
+            assert_eq!(b.schema().field(0).name(), KEY_COLUMN);
+            keys.extend(
+                b.column(0)
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .values()
+                    .iter()
+                    .copied(),
+            );
+        }
+        assert_eq!(keys.len() as u64, rows);
+        assert!(
+            keys.windows(2).all(|w| w[0] <= w[1]),
+            "sorted in its partition"
+        );
+        let shift = 2 * u32::from(KEY_ORDER - order);
+        assert!(
+            keys.iter().all(|&k| (k as u64) >> shift == pixel),
+            "in its pixel"
+        );
+        total += rows;
+    }
+    assert_eq!(total, 20_000);
+    // Nothing of the runs or the temporary directory left.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // No position: refused.
+    let plain = dir.join("plain.csv");
+    std::fs::write(&plain, "name,flux\na,1\n").unwrap();
+    let err = obscore::ingest::ingest_hats(
+        &[plain],
+        &dir.join("plain"),
+        &IngestOptions::default(),
+        100,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("a HATS catalogue needs one"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
