@@ -368,12 +368,14 @@ fn parse_position(text: &str) -> Result<(String, String), String> {
 /// `adql generate --preset dp02 [--rows N] [--seed S] -o DIR`.
 #[derive(Args)]
 struct GenerateArgs {
-    /// What to generate: `dp02`, the Rubin DP0.2 ObsCore table.
-    #[arg(long, default_value = "dp02")]
+    /// What to generate: `dp02`, the Rubin DP0.2 ObsCore table; `dp02-object`,
+    /// its dp02_dc2_catalogs.Object catalogue.
+    #[arg(long, default_value = "dp02", value_parser = ["dp02", "dp02-object"])]
     preset: String,
-    /// Number of rows (default: the real table's 8,475,974).
-    #[arg(long, default_value_t = obscore::generate::FULL_ROWS)]
-    rows: u64,
+    /// Number of rows (default: the real table's: 8,475,974 for dp02, about
+    /// 147 M for dp02-object).
+    #[arg(long)]
+    rows: Option<u64>,
     /// Seed of every random choice: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,

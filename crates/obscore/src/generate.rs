@@ -361,6 +361,35 @@ fn patch_centre(patch: u64) -> ((i64, i64), f64, f64) {
     ((tract_id, p as i64), ra, dec)
 }
 
+/// The (tract, patch) of the generator's skymap a position lies in: the
+/// inverse of the tract grid and of [`patch_centre`] (patches 7 × 7 in a
+/// tract), for any position, not only the generated tracts'.
+pub fn tract_patch_at(ra: f64, dec: f64) -> (i64, i64) {
+    let side = PATCH_SIDE * 7.0;
+    let centre_dec = PATCH_4431_17.1 + PATCH_SIDE;
+    let j = ((dec - centre_dec) / side).round();
+    let dec_t = centre_dec + j * side;
+    let delta_ra = (ra - PATCH_4431_17.0 + 540.0).rem_euclid(360.0) - 180.0;
+    let i = (delta_ra * dec_t.to_radians().cos() / side).round();
+    let ra_t = PATCH_4431_17.0 + i * side / dec_t.to_radians().cos();
+    let py = ((dec - dec_t) / PATCH_SIDE).round().clamp(-3.0, 3.0);
+    let dec_p = dec_t + py * PATCH_SIDE;
+    let offset = (ra - ra_t + 540.0).rem_euclid(360.0) - 180.0;
+    let px = (offset * dec_p.to_radians().cos() / PATCH_SIDE)
+        .round()
+        .clamp(-3.0, 3.0);
+    let patch = (py as i64 + 3) * 7 + (px as i64 + 3);
+    (4431 + i as i64 - 37 * j as i64, patch)
+}
+
+/// The seed's target: the point of its coadd query, in tract 4431 patch 17.
+pub const SEED_POINT: (f64, f64) = (55.746_737_604_813_04, -32.286_155_241_413_624);
+
+/// A uniform number in [0, 1) from the seed and two numbers.
+pub(crate) fn uniform(seed: u64, a: u64, b: u64) -> f64 {
+    unit(mix(seed, a, b))
+}
+
 /// Builds the rows `indices` as a batch of the ObsCore columns.
 fn batch(
     plan: &Plan,
@@ -519,6 +548,15 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 157, "tract ids are unique");
+    }
+
+    #[test]
+    fn every_patch_centre_is_in_its_own_patch() {
+        for patch in [0, 17, 100, 1_000, 7_692] {
+            let (tract_patch, ra, dec) = patch_centre(patch);
+            assert_eq!(tract_patch_at(ra, dec), tract_patch, "patch {patch}");
+        }
+        assert_eq!(tract_patch_at(SEED_POINT.0, SEED_POINT.1), (4431, 17));
     }
 
     #[test]

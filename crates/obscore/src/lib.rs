@@ -14,6 +14,7 @@ pub mod hats;
 pub mod id_index;
 pub mod ingest;
 pub mod model;
+pub mod object;
 pub mod sky_sort;
 pub mod snapshot;
 pub mod tap_schema;

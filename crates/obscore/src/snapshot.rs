@@ -376,6 +376,9 @@ pub struct SnapshotWriter {
     public: SchemaRef,
     full: SchemaRef,
     props: WriterProperties,
+    row_group_rows: usize,
+    /// Whether the encodings were chosen from the first batch.
+    tuned: bool,
     part: Option<OpenPart>,
     parts: Vec<Part>,
     /// Rows per part (`u64::MAX`: one file).
@@ -443,23 +446,7 @@ impl SnapshotWriter {
             fields.push(Field::new(*name, DataType::Float64, true));
         }
         let full = Arc::new(Schema::new(fields));
-        let mut props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(row_group_rows.max(1)))
-            .set_compression(Compression::SNAPPY)
-            .set_statistics_enabled(EnabledStatistics::Page)
-            // Pages of at most 64 KiB: reading one row (a dataset's links)
-            // decodes a page per column, not a row group's worth.
-            .set_data_page_size_limit(DATA_PAGE_BYTES)
-            .set_created_by(format!("adql-rs {}", env!("CARGO_PKG_VERSION")));
-        for column in KEYED_COLUMNS {
-            if full.field_with_name(column).is_ok() {
-                let path = parquet::schema::types::ColumnPath::from(*column);
-                props = props
-                    .set_column_bloom_filter_enabled(path.clone(), true)
-                    .set_column_bloom_filter_fpp(path.clone(), KEY_BLOOM_FPP)
-                    .set_column_bloom_filter_max_ndv(path, row_group_rows.max(1) as u64);
-            }
-        }
+        let props = writer_properties(&full, row_group_rows, &[]);
         let position = table.position_columns().map(|(ra, dec)| Position {
             ra: ra.into(),
             dec: dec.into(),
@@ -471,7 +458,9 @@ impl SnapshotWriter {
             table,
             public,
             full,
-            props: props.build(),
+            props,
+            row_group_rows,
+            tuned: false,
             part: None,
             parts: Vec::new(),
             part_rows: u64::MAX,
@@ -557,6 +546,23 @@ impl SnapshotWriter {
 
     fn write_to_part(&mut self, batch: &RecordBatch) -> Result<()> {
         let hidden = hidden_columns(batch, self.position.as_ref())?;
+        if !self.tuned {
+            // Columns whose values are mostly distinct (positions, fluxes,
+            // the sort key) are written plain: a dictionary of them is larger
+            // than the values and costs a hash per value.
+            let mut columns = batch.columns().to_vec();
+            columns.extend(hidden.iter().cloned());
+            let plain: Vec<String> = self
+                .full
+                .fields()
+                .iter()
+                .zip(&columns)
+                .filter(|(_, values)| mostly_distinct(values.as_ref()))
+                .map(|(f, _)| f.name().clone())
+                .collect();
+            self.props = writer_properties(&self.full, self.row_group_rows, &plain);
+            self.tuned = true;
+        }
         if let Some(c) = batch_coverage(batch, self.position.as_ref()) {
             self.coverage = Some(self.coverage.map_or(c, |o| o.union(&c)));
         }
@@ -646,6 +652,62 @@ impl Drop for SnapshotWriter {
             let _ = std::fs::remove_dir_all(&self.temp);
         }
     }
+}
+
+/// The Parquet writer's settings: row groups of `row_group_rows`, Snappy,
+/// page statistics, pages of at most [`DATA_PAGE_BYTES`], bloom filters of
+/// the [`KEYED_COLUMNS`], no dictionary for the `plain` columns.
+fn writer_properties(full: &Schema, row_group_rows: usize, plain: &[String]) -> WriterProperties {
+    let mut props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
+        .set_compression(Compression::SNAPPY)
+        .set_statistics_enabled(EnabledStatistics::Page)
+        // Pages of at most 64 KiB: reading one row (a dataset's links)
+        // decodes a page per column, not a row group's worth.
+        .set_data_page_size_limit(DATA_PAGE_BYTES)
+        .set_created_by(format!("adql-rs {}", env!("CARGO_PKG_VERSION")));
+    for column in KEYED_COLUMNS {
+        if full.field_with_name(column).is_ok() {
+            let path = parquet::schema::types::ColumnPath::from(*column);
+            props = props
+                .set_column_bloom_filter_enabled(path.clone(), true)
+                .set_column_bloom_filter_fpp(path.clone(), KEY_BLOOM_FPP)
+                .set_column_bloom_filter_max_ndv(path, row_group_rows.max(1) as u64);
+        }
+    }
+    for column in plain {
+        props = props.set_column_dictionary_enabled(
+            parquet::schema::types::ColumnPath::from(column.as_str()),
+            false,
+        );
+    }
+    props.build()
+}
+
+/// True for a column of 8-byte numbers more than half of whose first 4,096
+/// values are distinct.
+fn mostly_distinct(values: &dyn Array) -> bool {
+    let bits: Vec<u64> = match values.data_type() {
+        DataType::Float64 => values
+            .as_primitive::<Float64Type>()
+            .iter()
+            .flatten()
+            .take(4096)
+            .map(f64::to_bits)
+            .collect(),
+        DataType::Int64 => values
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .iter()
+            .flatten()
+            .take(4096)
+            .map(|v| v as u64)
+            .collect(),
+        _ => return false,
+    };
+    let mut distinct = bits.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    bits.len() >= 64 && distinct.len() * 2 > bits.len()
 }
 
 /// The position's RA and Dec columns of `batch`, if it has them as doubles.

@@ -210,3 +210,109 @@ fn snapshots_say_what_is_wrong() {
         .contains("not valid JSON"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn the_object_catalogue_at_small_scale() {
+    use obscore::object::{generate_objects, object_table};
+    let dir = temp("objects");
+    let options = GenerateOptions::new(20_000, 3);
+    let snapshot = generate_objects(&dir.join("a"), &options, &mut |_, _| {}).unwrap();
+    let m = &snapshot.manifest;
+    assert_eq!(m.rows, 20_000);
+    assert!(m.sky_sorted);
+    assert_eq!(m.table.qualified_name(), "dp02_dc2_catalogs.Object");
+    assert_eq!(m.table.position_columns(), Some(("coord_ra", "coord_dec")));
+    assert_eq!(m.table, object_table());
+    // Rubin's metadata for the columns users query.
+    let column = |name: &str| m.table.columns.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(
+        column("coord_ra").ucd.as_deref(),
+        Some("pos.eq.ra;meta.main")
+    );
+    assert_eq!(column("coord_ra").unit.as_deref(), Some("deg"));
+    assert_eq!(
+        column("objectId").ucd.as_deref(),
+        Some("meta.id;src;meta.main")
+    );
+    assert_eq!(column("i_cModelFlux").unit.as_deref(), Some("nJy"));
+    assert_eq!(
+        column("i_cModelFlux").description,
+        "Flux from the final cmodel fit. Forced on i-band."
+    );
+    assert_eq!(m.table.columns.len(), 7 + 6 * 4);
+    let batches = rows(&snapshot);
+    let ids: Vec<i64> = batches
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name("objectId")
+                .unwrap()
+                .as_primitive::<Int64Type>()
+                .values()
+                .to_vec()
+        })
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 20_000, "objectIds are unique");
+    // In the footprint; the cluster stands out around the seed's target:
+    // bright (i < 23) extended objects within 1.8' of it.
+    let (sra, sdec) = obscore::generate::SEED_POINT;
+    let mut members = 0;
+    let mut extended = 0;
+    for b in &batches {
+        let ra = b
+            .column_by_name("coord_ra")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        let dec = b
+            .column_by_name("coord_dec")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        let flux = b
+            .column_by_name("i_cModelFlux")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        let ext = b
+            .column_by_name("refExtendedness")
+            .unwrap()
+            .as_primitive::<Float64Type>();
+        let tract = b
+            .column_by_name("tract")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        let patch = b
+            .column_by_name("patch")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        for i in 0..b.num_rows() {
+            assert!(
+                (49.8..75.2).contains(&ra.value(i)) && (-45.2..-26.8).contains(&dec.value(i)),
+                "({}, {}) is outside the footprint",
+                ra.value(i),
+                dec.value(i)
+            );
+            extended += (ext.value(i) == 1.0) as usize;
+            let near = adql_geom::Point::new(ra.value(i), dec.value(i))
+                .unwrap()
+                .distance(&adql_geom::Point::new(sra, sdec).unwrap())
+                < 0.03;
+            if near && ext.value(i) == 1.0 && flux.value(i) > 10f64.powf((31.4 - 23.0) / 2.5) {
+                members += 1;
+                assert_eq!((tract.value(i), patch.value(i)), (4431, 17));
+            }
+        }
+    }
+    assert!(members >= 40, "{members} bright galaxies in the cluster");
+    assert!(
+        (17_500..19_500).contains(&extended),
+        "{extended} galaxies of 20,000"
+    );
+    // The same seed writes the same bytes.
+    let again = generate_objects(&dir.join("b"), &options, &mut |_, _| {}).unwrap();
+    assert_eq!(
+        std::fs::read(&snapshot.files()[0]).unwrap(),
+        std::fs::read(&again.files()[0]).unwrap()
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,4 +1,4 @@
-//! `adql generate`: a synthetic DP0.2-like ObsCore snapshot.
+//! `adql generate`: a synthetic DP0.2-like ObsCore snapshot, or its Object catalogue.
 
 use std::process::ExitCode;
 
@@ -7,13 +7,20 @@ use anyhow::{bail, Result};
 use crate::GenerateArgs;
 
 pub(crate) fn generate(args: &GenerateArgs) -> Result<ExitCode> {
-    if args.preset != "dp02" {
-        bail!("unknown preset `{}`: the one preset is dp02", args.preset);
-    }
-    if args.rows < 100 {
+    let objects = match args.preset.as_str() {
+        "dp02" => false,
+        "dp02-object" => true,
+        other => bail!("unknown preset `{other}`: dp02 (ObsCore) or dp02-object"),
+    };
+    let rows = args.rows.unwrap_or(if objects {
+        obscore::object::OBJECT_FULL_ROWS
+    } else {
+        obscore::generate::FULL_ROWS
+    });
+    if rows < 100 {
         bail!("--rows must be at least 100");
     }
-    let bar = indicatif::ProgressBar::new(args.rows);
+    let bar = indicatif::ProgressBar::new(rows);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} {msg} [{bar:40}] {pos}/{len} rows ({per_sec}, {eta})",
@@ -28,12 +35,15 @@ pub(crate) fn generate(args: &GenerateArgs) -> Result<ExitCode> {
     }
     let options = obscore::GenerateOptions {
         parts: args.parts,
-        ..obscore::GenerateOptions::new(args.rows, args.seed)
+        ..obscore::GenerateOptions::new(rows, args.seed)
     };
     let written = crate::commands::storage::write_snapshot(&args.output, |dir| {
-        Ok(obscore::generate(dir, &options, &mut |done, _| {
-            bar.set_position(done)
-        })?)
+        let mut progress = |done, _| bar.set_position(done);
+        Ok(if objects {
+            obscore::object::generate_objects(dir, &options, &mut progress)?
+        } else {
+            obscore::generate(dir, &options, &mut progress)?
+        })
     })?;
     bar.finish_and_clear();
     eprintln!(

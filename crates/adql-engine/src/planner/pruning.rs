@@ -231,8 +231,25 @@ fn is_one(e: &Ast) -> bool {
     matches!(e.unnested(), Ast::Literal(Literal { value: LiteralValue::Number { text, .. }, .. }) if text == "1")
 }
 
+/// A constant number: a literal, or arithmetic of literals (`1.0/60`,
+/// `2./3600`, `-(0.5 + 0.1)`), as users write radii.
 fn number(e: &Ast) -> Option<f64> {
     match e.unnested() {
+        Ast::Binary {
+            op: op @ (BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div),
+            left,
+            right,
+            ..
+        } => {
+            let (a, b) = (number(left)?, number(right)?);
+            let value = match op {
+                BinaryOp::Add => a + b,
+                BinaryOp::Sub => a - b,
+                BinaryOp::Mul => a * b,
+                _ => a / b,
+            };
+            value.is_finite().then_some(value)
+        }
         Ast::Literal(Literal {
             value: LiteralValue::Number { text, .. },
             ..
