@@ -200,6 +200,51 @@ fn a_catalogue_in_sky_order_prunes_and_answers_as_unsorted() {
     assert!(stdout(&fast).lines().count() > 100, "{}", stdout(&fast));
     assert_eq!(stdout(&fast), stdout(&slow));
 
+    // Ctrl-C (SIGINT) during an out-of-core ingest: exit 130, and neither the
+    // sorted runs nor the partial snapshot are left.
+    let spill = dir.join("spill");
+    std::fs::create_dir_all(&spill).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_adql"))
+        .args([
+            "ingest",
+            csv.to_str().unwrap(),
+            "-o",
+            dir.join("interrupted").to_str().unwrap(),
+            "--memory-limit-mib",
+            "4",
+            "--temp-dir",
+            spill.to_str().unwrap(),
+        ])
+        .env("ADQL_CACHE_DIR", &dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&spill).unwrap().count() == 0 {
+        assert!(started.elapsed().as_secs() < 60, "no run was spilled");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cancelled"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(&spill).unwrap().count(),
+        0,
+        "runs left behind"
+    );
+    assert!(!dir.join("interrupted").exists());
+    let partial: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(partial.is_empty(), "{partial:?}");
+
     // --position that names no column: a clear error, nothing written.
     let bad = adql(
         &[
