@@ -507,3 +507,76 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .unwrap()
         .to_string()
 }
+
+/// The seed notebook's last exercise on the demo, as the README tells it:
+/// find bright galaxies near the seed's target in the Object table, then cut
+/// the brightest out of its coadd in all six bands.
+#[test]
+fn the_seeds_last_exercise_runs_on_the_demo() {
+    let dir = std::env::temp_dir().join(format!("adql-cli-exercise-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let galaxies = adql(
+        &["query", "--format", "csv",
+          "SELECT TOP 5 objectId, coord_ra, coord_dec, i_cModelFlux FROM dp02_dc2_catalogs.Object \
+           WHERE CONTAINS(POINT('ICRS', coord_ra, coord_dec), CIRCLE('ICRS', 55.7467, -32.2862, 1.0/60)) = 1 \
+           AND refExtendedness = 1 AND detect_isPrimary = 1 ORDER BY i_cModelFlux DESC"],
+        &dir,
+    );
+    assert!(galaxies.status.success(), "{}", stderr(&galaxies));
+    let text = stdout(&galaxies);
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 5, "{text}");
+    // Bright: i < 21 (more than 14,454 nJy), a member of the cluster.
+    let flux: f64 = rows[0][3].parse().unwrap();
+    assert!(flux > 10f64.powf((31.4 - 21.0) / 2.5), "{text}");
+    let (ra, dec) = (rows[0][1].clone(), rows[0][2].clone());
+    let coadds = adql(
+        &["query", "--format", "csv",
+          &format!("SELECT lsst_band, obs_publisher_did FROM ivoa.ObsCore WHERE dataproduct_subtype = 'lsst.deepCoadd_calexp' \
+                    AND CONTAINS(POINT('ICRS', {ra}, {dec}), s_region) = 1 ORDER BY em_min")],
+        &dir,
+    );
+    assert!(coadds.status.success(), "{}", stderr(&coadds));
+    let coadds = stdout(&coadds);
+    let bands: Vec<(String, String)> = coadds
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (band, did) = l.split_once(',').unwrap();
+            (band.to_string(), did.to_string())
+        })
+        .collect();
+    assert_eq!(
+        bands.iter().map(|b| b.0.as_str()).collect::<Vec<_>>(),
+        ["u", "g", "r", "i", "z", "y"],
+        "{coadds}"
+    );
+    for (band, did) in &bands {
+        let file = dir.join(format!("galaxy-{band}.fits"));
+        let cut = adql(
+            &[
+                "cutout",
+                "--id",
+                did,
+                "--circle",
+                &format!("{ra} {dec} 0.005"),
+                "-o",
+                file.to_str().unwrap(),
+            ],
+            &dir,
+        );
+        assert!(cut.status.success(), "{band}: {}", stderr(&cut));
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            bytes.starts_with(b"SIMPLE  =                    T"),
+            "{band}: not FITS"
+        );
+        assert_eq!(bytes.len() % 2880, 0, "{band}: FITS records");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

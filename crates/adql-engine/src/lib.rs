@@ -171,10 +171,11 @@ impl Engine {
         ))
     }
 
-    /// A session over the embedded demo snapshot (built on first use).
+    /// A session over the embedded demo snapshot and its Object table (built
+    /// on first use).
     pub async fn demo() -> Result<Engine> {
         let snapshot = obscore::demo::demo_snapshot()?;
-        Engine::new(&snapshot).await
+        Engine::with_tables(&snapshot, &obscore::demo::demo_tables()?).await
     }
 
     /// The snapshot at `location` (a directory or an object-store URL, see
@@ -184,11 +185,16 @@ impl Engine {
         tables: &[(String, String)],
         options: &EngineOptions,
     ) -> Result<Engine> {
-        let snapshot = match location {
-            Some(l) => storage::open_snapshot(l).await?,
-            None => obscore::demo::demo_snapshot()?,
+        let (snapshot, tables) = match location {
+            Some(l) => (storage::open_snapshot(l).await?, tables.to_vec()),
+            None => {
+                // The demo's tables first: a table given with the same name replaces one.
+                let mut all = obscore::demo::demo_tables()?;
+                all.extend(tables.iter().cloned());
+                (obscore::demo::demo_snapshot()?, all)
+            }
         };
-        Engine::with_options(&snapshot, tables, options).await
+        Engine::with_options(&snapshot, &tables, options).await
     }
 
     /// The same engine, planning positional joins as sky-partitioned joins

@@ -182,17 +182,31 @@ struct Visit {
     rotation: f64,
 }
 
+/// The first visits point at the seed's target (tract 4431 patch 17), in
+/// bands i, i, g and r, so that its coadds have visit images (`#progenitor`)
+/// at every scale, the demo's too; the full table has hundreds there anyway.
+const SEED_VISITS: [usize; 4] = [3, 3, 1, 2];
+
 fn visit(seed: u64, v: u64) -> Visit {
     let h = |k: u64| unit(mix(seed, v, k));
     // Uniform on the sphere inside the DC2 footprint box.
     let (z0, z1) = ((-45.0f64).to_radians().sin(), (-27.0f64).to_radians().sin());
-    let dec = (z0 + (z1 - z0) * h(1)).asin().to_degrees();
-    let ra = 50.0 + 25.0 * h(2);
+    let mut dec = (z0 + (z1 - z0) * h(1)).asin().to_degrees();
+    let mut ra = 50.0 + 25.0 * h(2);
     // u is observed less often than the other bands, as in the survey.
-    let band = match h(3) {
+    let mut band = match h(3) {
         x if x < 0.07 => 0,
         x => 1 + ((x - 0.07) / 0.93 * 5.0) as usize % 5,
     };
+    if let Some(&seed_band) = SEED_VISITS.get(v as usize) {
+        // Dithered by up to 0.3° around the target.
+        let p = offset_point(
+            &Point::new(SEED_POINT.0, SEED_POINT.1).expect("a position"),
+            0.6 * (h(1) - 0.5),
+            0.6 * (h(2) - 0.5),
+        );
+        (ra, dec, band) = (p.ra(), p.dec(), seed_band);
+    }
     Visit {
         id: 159_000 + (v as i64) * 7 + (mix(seed, v, 4) % 7) as i64,
         ra,

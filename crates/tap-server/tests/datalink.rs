@@ -32,6 +32,8 @@ fn pyvo_follows_links_to_images_and_cutouts() {
     }
     let offset = seen["circle"]["offset"].as_f64().unwrap();
     assert!(offset <= 1.0, "the circle's centre is {offset} px off");
+    // The seed coadd (band i) and the g one have their visit images.
+    assert!(seen["progenitors"].as_u64().unwrap() >= 2, "{seen}");
     assert!(seen["g_progenitors"].as_u64().unwrap() >= 1, "{seen}");
     assert_eq!(seen["progenitor_this"], 1);
     let bands = seen["bands"].as_object().unwrap();

@@ -30,7 +30,7 @@ impl CatalogueArgs {
     }
 
     async fn local_engine(&self, options: &adql_engine::EngineOptions) -> Result<Engine> {
-        let tables = self
+        let mut tables = self
             .tables
             .iter()
             .map(|t| {
@@ -59,7 +59,13 @@ impl CatalogueArgs {
         }
         let snapshot = match &self.snapshot {
             Some(location) => adql_engine::storage::open_snapshot(location).await?,
-            None => obscore::demo::demo_snapshot()?,
+            None => {
+                // The demo's tables first: a --table of the same name replaces one.
+                let mut all = obscore::demo::demo_tables()?;
+                all.extend(tables);
+                tables = all;
+                obscore::demo::demo_snapshot()?
+            }
         };
         let snapshot_table = snapshot.manifest.table.qualified_name();
         for (name, location) in &tables {

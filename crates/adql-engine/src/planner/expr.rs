@@ -397,6 +397,47 @@ fn coerce_string_literal(
         }
         Ok(None)
     };
+    // A boolean column compared with 1/0 or 'true'/'false' (Rubin's
+    // `detect_isPrimary = 1`): the literal as a boolean, so the column is
+    // compared as it is stored; with another number, the column as 1/0.
+    let boolean = |e: &Expr| matches!(e.get_type(schema), Ok(DataType::Boolean));
+    let as_bool = |e: &Expr| -> Option<Expr> {
+        match e {
+            Expr::Literal(ScalarValue::Int64(Some(v)), _) if *v == 0 || *v == 1 => {
+                Some(lit(*v == 1))
+            }
+            Expr::Literal(ScalarValue::Utf8(Some(s)), _) => {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    "true" | "t" | "1" => Some(lit(true)),
+                    "false" | "f" | "0" => Some(lit(false)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    let as_int = |e: Expr| {
+        Expr::Cast(datafusion::logical_expr::Cast::new(
+            Box::new(e),
+            DataType::Int64,
+        ))
+    };
+    if boolean(&l) && !boolean(&r) {
+        if let Some(b) = as_bool(&r) {
+            return Ok((l, b));
+        }
+        if numeric(&r) {
+            return Ok((as_int(l), r));
+        }
+    }
+    if boolean(&r) && !boolean(&l) {
+        if let Some(b) = as_bool(&l) {
+            return Ok((b, r));
+        }
+        if numeric(&l) {
+            return Ok((l, as_int(r)));
+        }
+    }
     if numeric(&l) {
         if let Some(n) = as_number(&r)? {
             return Ok((l, n));
