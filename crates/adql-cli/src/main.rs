@@ -323,9 +323,10 @@ struct IngestArgs {
     /// The snapshot to write: a directory or an `s3://bucket/prefix/` URL.
     #[arg(long, short = 'o', value_name = "DIR|URL")]
     output: String,
-    /// Write N Parquet parts, each a contiguous range of the sky sort key.
-    #[arg(long, default_value_t = 1)]
-    parts: u64,
+    /// Write N Parquet parts, each a contiguous range of the sky sort key
+    /// (default: one per 10 million rows, so that a cone opens a small one).
+    #[arg(long)]
+    parts: Option<u64>,
     /// The table's SCHEMA.NAME (default ivoa.ObsCore with --obscore, else user.<file name>).
     #[arg(long)]
     table: Option<String>,
@@ -383,9 +384,10 @@ struct GenerateArgs {
     /// an `s3://bucket/prefix/` URL.
     #[arg(long, short = 'o', value_name = "DIR|URL")]
     output: String,
-    /// Write N Parquet parts, each a contiguous range of the sky sort key.
-    #[arg(long, default_value_t = 1)]
-    parts: u64,
+    /// Write N Parquet parts, each a contiguous range of the sky sort key
+    /// (default: one per 10 million rows, so that a cone opens a small one).
+    #[arg(long)]
+    parts: Option<u64>,
 }
 
 #[derive(Subcommand)]

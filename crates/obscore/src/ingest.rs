@@ -42,7 +42,7 @@ pub struct IngestOptions {
     /// Check the input against ObsCore 1.1.
     pub obscore: bool,
     /// Parquet files (parts) to write, each a contiguous range of the sky sort
-    /// key (0 or 1: one file).
+    /// key (1: one file; 0: one per [`crate::snapshot::AUTO_PART_ROWS`] rows).
     pub parts: u64,
     /// The (RA, Dec) columns of the positions; found from UCDs or names when
     /// absent.
@@ -168,8 +168,12 @@ pub fn ingest(
     let total = sorted.rows();
     let mut writer = SnapshotWriter::create(target, table)?;
     writer.set_sky_sorted(position.is_some());
-    if options.parts > 1 {
-        writer.set_part_rows(SnapshotWriter::rows_per_part(total, options.parts));
+    let parts = match options.parts {
+        0 => crate::snapshot::auto_parts(total),
+        n => n,
+    };
+    if parts > 1 {
+        writer.set_part_rows(SnapshotWriter::rows_per_part(total, parts));
     }
     for batch in sorted {
         if options.cancelled() {

@@ -351,6 +351,16 @@ impl PartBounds {
     }
 }
 
+/// Rows per part when the number of parts is not given: a query opens the
+/// parts its key ranges touch, and reads their footers' page indexes whole.
+pub const AUTO_PART_ROWS: u64 = 10_000_000;
+
+/// The number of parts for `rows` rows when none is given: one per
+/// [`AUTO_PART_ROWS`].
+pub fn auto_parts(rows: u64) -> u64 {
+    rows.div_ceil(AUTO_PART_ROWS).max(1)
+}
+
 /// The file of part `index`.
 pub fn part_file(index: usize) -> String {
     format!("part-{index:05}.parquet")
@@ -806,4 +816,17 @@ fn batch_coverage(batch: &RecordBatch, position: Option<&Position>) -> Option<Co
         dec_min,
         dec_max,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_per_ten_million_rows_unless_told() {
+        assert_eq!(auto_parts(0), 1);
+        assert_eq!(auto_parts(8_475_974), 1);
+        assert_eq!(auto_parts(10_000_001), 2);
+        assert_eq!(auto_parts(147_000_000), 15);
+    }
 }

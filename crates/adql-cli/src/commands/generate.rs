@@ -30,11 +30,14 @@ pub(crate) fn generate(args: &GenerateArgs) -> Result<ExitCode> {
     );
     bar.set_message("generating");
     let started = std::time::Instant::now();
-    if args.parts == 0 {
+    let parts = args
+        .parts
+        .unwrap_or_else(|| obscore::snapshot::auto_parts(rows));
+    if parts == 0 {
         bail!("--parts must be at least 1");
     }
     let options = obscore::GenerateOptions {
-        parts: args.parts,
+        parts,
         ..obscore::GenerateOptions::new(rows, args.seed)
     };
     let written = crate::commands::storage::write_snapshot(&args.output, |dir| {

@@ -26,7 +26,8 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
     let options = obscore::ingest::IngestOptions {
         table: args.table.clone(),
         obscore: args.obscore,
-        parts: args.parts,
+        // 0: one part per 10 million rows, decided once the rows are counted.
+        parts: args.parts.unwrap_or(0),
         position: args.position.clone(),
         memory_limit: args.memory_limit_mib.saturating_mul(1 << 20),
         temp_dir: args.temp_dir.clone(),
