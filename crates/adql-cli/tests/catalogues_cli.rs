@@ -167,38 +167,8 @@ fn a_catalogue_in_sky_order_prunes_and_answers_as_unsorted() {
                 WHERE CONTAINS(POINT('ICRS', a.coord_ra, a.coord_dec), CIRCLE('ICRS', 0.1, 0.1, 0.15)) = 1 \
                 AND CONTAINS(POINT('ICRS', b.coord_ra, b.coord_dec), CIRCLE('ICRS', 0.1, 0.1, 0.15)) = 1 \
                 ORDER BY 1, 2";
-    let explain = adql(
-        &["explain", "--table", &table, "--table", &raw_table, join],
-        &dir,
-    );
-    assert!(
-        stdout(&explain).contains("== Spatial joins"),
-        "{}",
-        stdout(&explain)
-    );
-    let fast = adql(
-        &[
-            "query", "--format", "csv", "--table", &table, "--table", &raw_table, join,
-        ],
-        &dir,
-    );
-    let slow = adql(
-        &[
-            "query",
-            "--format",
-            "csv",
-            "--nested-loop-joins",
-            "--table",
-            &table,
-            "--table",
-            &raw_table,
-            join,
-        ],
-        &dir,
-    );
-    assert!(fast.status.success(), "{}", stderr(&fast));
-    assert!(stdout(&fast).lines().count() > 100, "{}", stdout(&fast));
-    assert_eq!(stdout(&fast), stdout(&slow));
+    let pairs = spatial_join_pairs(&dir, &[&table, &raw_table], join);
+    assert!(pairs.lines().count() > 100, "{pairs}");
 
     // Ctrl-C (SIGINT) during an out-of-core ingest: exit 130, and neither the
     // sorted runs nor the partial snapshot are left.
@@ -380,38 +350,8 @@ fn a_hats_catalogue_is_a_table() {
     let join = "SELECT h.id, i.id FROM cat.objects AS h JOIN cat.raw AS i \
                 ON DISTANCE(POINT('ICRS', h.ra, h.dec), POINT('ICRS', i.ra, i.dec)) < 0.01 \
                 WHERE CONTAINS(POINT('ICRS', i.ra, i.dec), CIRCLE('ICRS', 0.0, 0.0, 0.5)) = 1 ORDER BY 1, 2";
-    let explain = adql(
-        &["explain", "--table", &hats, "--table", &input, join],
-        &dir,
-    );
-    assert!(
-        stdout(&explain).contains("== Spatial joins"),
-        "{}",
-        stdout(&explain)
-    );
-    let fast = adql(
-        &[
-            "query", "--format", "csv", "--table", &hats, "--table", &input, join,
-        ],
-        &dir,
-    );
-    let slow = adql(
-        &[
-            "query",
-            "--format",
-            "csv",
-            "--nested-loop-joins",
-            "--table",
-            &hats,
-            "--table",
-            &input,
-            join,
-        ],
-        &dir,
-    );
-    assert!(fast.status.success(), "{}", stderr(&fast));
-    assert!(stdout(&fast).lines().count() > 50);
-    assert_eq!(stdout(&fast), stdout(&slow));
+    let pairs = spatial_join_pairs(&dir, &[&hats, &input], join);
+    assert!(pairs.lines().count() > 50);
 
     // The other way: `ingest --format hats` writes a catalogue LSDB opens,
     // with the input's rows and the same cone.
@@ -579,4 +519,29 @@ fn the_seeds_last_exercise_runs_on_the_demo() {
         assert_eq!(bytes.len() % 2880, 0, "{band}: FITS records");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The CSV answer of the positional `join` over the `--table` options
+/// `tables`, checked to be planned as a spatial join (EXPLAIN) and to equal
+/// the nested loop's.
+fn spatial_join_pairs(dir: &std::path::Path, tables: &[&str], join: &str) -> String {
+    let with_tables = |first: &[&str]| {
+        let mut args: Vec<&str> = first.to_vec();
+        for t in tables {
+            args.extend(["--table", t]);
+        }
+        args.push(join);
+        adql(&args, dir)
+    };
+    let explain = with_tables(&["explain"]);
+    assert!(
+        stdout(&explain).contains("== Spatial joins"),
+        "{}",
+        stdout(&explain)
+    );
+    let fast = with_tables(&["query", "--format", "csv"]);
+    let slow = with_tables(&["query", "--format", "csv", "--nested-loop-joins"]);
+    assert!(fast.status.success(), "{}", stderr(&fast));
+    assert_eq!(stdout(&fast), stdout(&slow));
+    stdout(&fast)
 }

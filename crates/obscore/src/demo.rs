@@ -65,24 +65,33 @@ pub fn demo_object_dir() -> PathBuf {
 /// The demo's Object table, generated first if it is not there yet.
 pub fn demo_object_snapshot() -> Result<Snapshot> {
     static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let dir = demo_object_dir();
-    if let Ok(snapshot) = Snapshot::open(&dir) {
+    open_or_build(&demo_object_dir(), &BUILDING, |dir| {
+        crate::object::generate_objects(
+            dir,
+            &GenerateOptions {
+                row_group_rows: DEMO_ROW_GROUP_ROWS,
+                ..GenerateOptions::new(DEMO_OBJECT_ROWS, DEMO_SEED)
+            },
+            &mut |_, _| {},
+        )
+    })
+}
+
+/// The snapshot in `dir`, built by `build` first if it is not there yet:
+/// one thread builds it (holding `lock`); the others wait and then open it.
+fn open_or_build(
+    dir: &std::path::Path,
+    lock: &std::sync::Mutex<()>,
+    build: impl FnOnce(&std::path::Path) -> Result<Snapshot>,
+) -> Result<Snapshot> {
+    if let Ok(snapshot) = Snapshot::open(dir) {
         return Ok(snapshot);
     }
-    let _guard = BUILDING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Ok(snapshot) = Snapshot::open(&dir) {
+    let _guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Ok(snapshot) = Snapshot::open(dir) {
         return Ok(snapshot);
     }
-    crate::object::generate_objects(
-        &dir,
-        &GenerateOptions {
-            row_group_rows: DEMO_ROW_GROUP_ROWS,
-            ..GenerateOptions::new(DEMO_OBJECT_ROWS, DEMO_SEED)
-        },
-        &mut |_, _| {},
-    )
+    build(dir)
 }
 
 /// The demo's tables beside ObsCore, as (`schema.name`, directory), made
@@ -98,23 +107,14 @@ pub fn demo_tables() -> Result<Vec<(String, String)>> {
 /// The demo snapshot, generated first if it is not there yet.
 pub fn demo_snapshot() -> Result<Snapshot> {
     static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let dir = demo_dir();
-    if let Ok(snapshot) = Snapshot::open(&dir) {
-        return Ok(snapshot);
-    }
-    // One thread builds it; the others wait and then open it.
-    let _guard = BUILDING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Ok(snapshot) = Snapshot::open(&dir) {
-        return Ok(snapshot);
-    }
-    generate(
-        &dir,
-        &GenerateOptions {
-            row_group_rows: DEMO_ROW_GROUP_ROWS,
-            ..GenerateOptions::new(DEMO_ROWS, DEMO_SEED)
-        },
-        &mut |_, _| {},
-    )
+    open_or_build(&demo_dir(), &BUILDING, |dir| {
+        generate(
+            dir,
+            &GenerateOptions {
+                row_group_rows: DEMO_ROW_GROUP_ROWS,
+                ..GenerateOptions::new(DEMO_ROWS, DEMO_SEED)
+            },
+            &mut |_, _| {},
+        )
+    })
 }

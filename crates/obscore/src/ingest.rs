@@ -391,31 +391,14 @@ fn prepare(
 /// Each row's sort key: the HEALPix index of its position, or `i64::MAX`
 /// (last) for a row without one or a table without positions.
 fn sky_keys(batch: &RecordBatch, position: Option<&Position>, kind: KeyKind) -> Vec<i64> {
-    let column = |name: Option<&str>| {
-        batch
-            .column_by_name(name?)
-            .and_then(|c| c.as_primitive_opt::<Float64Type>())
-    };
-    let (Some(ra), Some(dec)) = (
-        column(position.map(|p| p.ra.as_str())),
-        column(position.map(|p| p.dec.as_str())),
-    ) else {
+    let (Some(ra), Some(dec)) = crate::snapshot::position_of(batch, position) else {
         return vec![i64::MAX; batch.num_rows()];
     };
     (0..batch.num_rows())
-        .map(|i| {
-            if ra.is_valid(i)
-                && dec.is_valid(i)
-                && ra.value(i).is_finite()
-                && dec.value(i).abs() <= 90.0
-            {
-                match kind {
-                    KeyKind::Snapshot => healpix_key(ra.value(i), dec.value(i)),
-                    KeyKind::Hats => crate::hats::hats_key(ra.value(i), dec.value(i)),
-                }
-            } else {
-                i64::MAX
-            }
+        .map(|i| match crate::snapshot::row_position(ra, dec, i) {
+            Some((r, d)) if kind == KeyKind::Snapshot => healpix_key(r, d),
+            Some((r, d)) => crate::hats::hats_key(r, d),
+            None => i64::MAX,
         })
         .collect()
 }

@@ -720,8 +720,15 @@ fn mostly_distinct(values: &dyn Array) -> bool {
     bits.len() >= 64 && distinct.len() * 2 > bits.len()
 }
 
+/// Row `i`'s position, if it has a usable one (both values, RA finite, Dec
+/// in [-90, 90]): what the sky keys are computed from.
+pub(crate) fn row_position(ra: &Float64Array, dec: &Float64Array, i: usize) -> Option<(f64, f64)> {
+    (ra.is_valid(i) && dec.is_valid(i) && dec.value(i).abs() <= 90.0 && ra.value(i).is_finite())
+        .then(|| (ra.value(i), dec.value(i)))
+}
+
 /// The position's RA and Dec columns of `batch`, if it has them as doubles.
-fn position_of<'a>(
+pub(crate) fn position_of<'a>(
     batch: &'a RecordBatch,
     position: Option<&Position>,
 ) -> (Option<&'a Float64Array>, Option<&'a Float64Array>) {
@@ -742,13 +749,7 @@ fn hidden_columns(batch: &RecordBatch, position: Option<&Position>) -> Result<Ve
     let (ra, dec) = position_of(batch, position);
     let healpix: Int64Array = match (ra, dec) {
         (Some(ra), Some(dec)) => (0..n)
-            .map(|i| {
-                (ra.is_valid(i)
-                    && dec.is_valid(i)
-                    && dec.value(i).abs() <= 90.0
-                    && ra.value(i).is_finite())
-                .then(|| healpix_key(ra.value(i), dec.value(i)))
-            })
+            .map(|i| row_position(ra, dec, i).map(|(r, d)| healpix_key(r, d)))
             .collect(),
         _ => Int64Array::new_null(n),
     };

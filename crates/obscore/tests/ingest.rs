@@ -26,23 +26,25 @@ fn source_rows(dir: &Path) -> Vec<RecordBatch> {
     read(&snapshot)
 }
 
+/// Every batch of one Parquet file, all its columns.
+fn file_batches(path: impl AsRef<Path>) -> Vec<RecordBatch> {
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(path).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap()
+    .map(|b| b.unwrap())
+    .collect()
+}
+
 fn read(snapshot: &Snapshot) -> Vec<RecordBatch> {
-    let public = snapshot.manifest.table.columns.len();
+    let public: Vec<usize> = (0..snapshot.manifest.table.columns.len()).collect();
     snapshot
         .files()
         .iter()
-        .flat_map(|f| {
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                std::fs::File::open(f).unwrap(),
-            )
-            .unwrap()
-            .build()
-            .unwrap()
-            .map(move |b| {
-                let b = b.unwrap();
-                b.project(&(0..public).collect::<Vec<_>>()).unwrap()
-            })
-        })
+        .flat_map(file_batches)
+        .map(|b| b.project(&public).unwrap())
         .collect()
 }
 
@@ -341,22 +343,13 @@ fn healpix_of(snapshot: &Snapshot) -> Vec<Option<i64>> {
     snapshot
         .files()
         .iter()
-        .flat_map(|f| {
-            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                std::fs::File::open(f).unwrap(),
-            )
-            .unwrap()
-            .build()
-            .unwrap()
-            .flat_map(|b| {
-                let b = b.unwrap();
-                let c = b
-                    .column_by_name("_healpix")
-                    .unwrap()
-                    .as_primitive::<arrow::datatypes::Int64Type>()
-                    .clone();
-                c.iter().collect::<Vec<_>>()
-            })
+        .flat_map(file_batches)
+        .flat_map(|b| {
+            b.column_by_name("_healpix")
+                .unwrap()
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .iter()
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -626,14 +619,8 @@ fn a_hats_catalogue_is_partitioned_and_sorted() {
     assert!(out.join("dataset/_common_metadata").is_file());
     let mut total = 0;
     for &(order, pixel, rows) in &done.partitions {
-        let file = std::fs::File::open(out.join(partition_file(order, pixel))).unwrap();
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .unwrap()
-            .build()
-            .unwrap();
         let mut keys = Vec::new();
-        for b in reader {
-            let b = b.unwrap();
+        for b in file_batches(out.join(partition_file(order, pixel))) {
             assert_eq!(b.schema().field(0).name(), KEY_COLUMN);
             keys.extend(
                 b.column(0)

@@ -41,8 +41,7 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
         let done = obscore::ingest::ingest(&args.inputs, dir, &options, &mut |rows| {
             spinner.set_message(format!("read {rows} rows"));
             spinner.tick();
-        })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        })?;
         let snapshot = done.snapshot.clone();
         ingested = Some(done);
         Ok(snapshot)
@@ -60,27 +59,22 @@ pub(crate) fn ingest(args: &IngestArgs) -> Result<ExitCode> {
             let elapsed = started.elapsed();
             let rows = snapshot.manifest.rows;
             eprintln!(
-                "wrote {rows} rows of {} to {} in {elapsed:.1?} ({:.0} rows/s{}{})",
+                "wrote {rows} rows of {} to {} in {elapsed:.1?} ({})",
                 snapshot.manifest.table.qualified_name(),
                 snapshot.location,
-                rows as f64 / elapsed.as_secs_f64().max(1e-9),
-                match ingested.runs {
-                    0 => String::new(),
-                    n => format!(", sorted in {n} runs on disk"),
-                },
-                peak_memory_mib()
-                    .map(|m| format!(", peak memory {m} MiB"))
-                    .unwrap_or_default()
+                how_it_went(rows, elapsed, ingested.runs)
             );
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
             eprintln!("adql ingest: {}", crate::report(&e));
-            Ok(ExitCode::from(if e.to_string() == "cancelled" {
-                130
-            } else {
-                1
-            }))
+            let cancelled = e.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<obscore::ObscoreError>(),
+                    Some(obscore::ObscoreError::Cancelled)
+                )
+            });
+            Ok(ExitCode::from(if cancelled { 130 } else { 1 }))
         }
     }
 }
@@ -128,18 +122,11 @@ fn ingest_hats(
             say_position(&done.position.0, done.position.1);
             let elapsed = started.elapsed();
             eprintln!(
-                "wrote a HATS catalogue of {} rows in {} partitions to {} in {elapsed:.1?} ({:.0} rows/s{}{})",
+                "wrote a HATS catalogue of {} rows in {} partitions to {} in {elapsed:.1?} ({})",
                 done.rows,
                 done.partitions.len(),
                 args.output,
-                done.rows as f64 / elapsed.as_secs_f64().max(1e-9),
-                match done.runs {
-                    0 => String::new(),
-                    n => format!(", sorted in {n} runs on disk"),
-                },
-                peak_memory_mib()
-                    .map(|m| format!(", peak memory {m} MiB"))
-                    .unwrap_or_default()
+                how_it_went(done.rows, elapsed, done.runs)
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -152,6 +139,21 @@ fn ingest_hats(
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// The rate, the runs spilled and the peak memory, for the last line.
+fn how_it_went(rows: u64, elapsed: std::time::Duration, runs: usize) -> String {
+    let mut out = format!(
+        "{:.0} rows/s",
+        rows as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    if runs > 0 {
+        out.push_str(&format!(", sorted in {runs} runs on disk"));
+    }
+    if let Some(m) = peak_memory_mib() {
+        out.push_str(&format!(", peak memory {m} MiB"));
+    }
+    out
 }
 
 /// The process's peak resident memory (Linux: VmHWM), in MiB.
