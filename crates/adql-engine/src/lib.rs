@@ -103,6 +103,17 @@ pub struct UploadTable {
     pub batches: Vec<arrow::array::RecordBatch>,
 }
 
+impl UploadTable {
+    /// Whether `name` can name an upload: a regular ADQL identifier (a
+    /// letter, then letters, digits or `_`), at most 128 bytes.
+    pub fn is_valid_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && name.len() <= 128
+    }
+}
+
 /// A running query: its output schema (with catalogue metadata on the fields)
 /// and its stream of batches.
 pub struct QueryResult {

@@ -194,6 +194,31 @@ impl FeatureSet {
         self.enabled &= !feature.bit();
         self
     }
+
+    /// Every feature but those `names` says ([`Feature::name`]s, or
+    /// `geometry` for all of [`Feature::GEOMETRY`]), as `--disable` takes them;
+    /// an unknown name is an error listing the known ones.
+    pub fn all_but<S: AsRef<str>>(names: &[S]) -> Result<FeatureSet, String> {
+        let mut features = FeatureSet::all();
+        for name in names {
+            let name = name.as_ref();
+            if name.eq_ignore_ascii_case("geometry") {
+                for f in Feature::GEOMETRY {
+                    features.disable(f);
+                }
+                continue;
+            }
+            let feature = Feature::from_name(name).ok_or_else(|| {
+                let known: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "unknown feature `{name}`; known: geometry, {}",
+                    known.join(", ")
+                )
+            })?;
+            features.disable(feature);
+        }
+        Ok(features)
+    }
 }
 
 #[cfg(test)]

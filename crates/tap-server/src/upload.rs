@@ -51,7 +51,7 @@ pub fn uploads(params: &Params, limit: usize) -> Result<Vec<UploadTable>, TapErr
                 "UPLOAD takes NAME,param:PART (several joined with ;), got `{name}`"
             )));
         }
-        if !is_regular_identifier(name) {
+        if !UploadTable::is_valid_name(name) {
             return Err(TapError::Usage(format!(
                     "the upload name `{name}` is not a regular ADQL identifier (a letter, then letters, digits or _)"
                 )));
@@ -166,13 +166,6 @@ fn keep_ascii_where_true(schema: &SchemaRef, batches: &[RecordBatch]) -> SchemaR
         })
         .collect();
     Arc::new(Schema::new(fields))
-}
-
-fn is_regular_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name.len() <= 128
 }
 
 #[cfg(test)]
