@@ -38,6 +38,12 @@ struct Terminal {
 impl Terminal {
     /// `adql ARGS` on a 160×50 terminal, with the demo cached in `cache`.
     fn spawn(args: &str, cache: &Path) -> Terminal {
+        Terminal::spawn_as(args, cache, "xterm", true)
+    }
+
+    /// As [`Terminal::spawn`], with `TERM=term`, answering the line
+    /// editor's cursor queries or not (as pexpect and Emacs' shell do not).
+    fn spawn_as(args: &str, cache: &Path, term: &str, answer_cursor: bool) -> Terminal {
         let mut command = Command::new("sh");
         command
             .arg("-c")
@@ -48,7 +54,7 @@ impl Terminal {
             .env("ADQL_CACHE_DIR", cache)
             .env("XDG_DATA_HOME", cache)
             .env("NO_COLOR", "1")
-            .env("TERM", "xterm");
+            .env("TERM", term);
         let process = PtyProcess::new(command).expect("spawn in a pseudo-terminal");
         let mut output = process.get_file_handle().expect("the terminal");
         let mut answers = process.get_file_handle().expect("the terminal");
@@ -69,8 +75,10 @@ impl Terminal {
                 pending.push_str(&String::from_utf8_lossy(&buf[..n]));
                 // Answer each cursor query; keep a partial one for the next read.
                 while let Some(at) = pending.find("\x1b[6n") {
-                    let _ = answers.write_all(b"\x1b[1;1R");
-                    let _ = answers.flush();
+                    if answer_cursor {
+                        let _ = answers.write_all(b"\x1b[1;1R");
+                        let _ = answers.flush();
+                    }
                     pending.replace_range(at..at + 4, "");
                 }
                 let keep = if pending.ends_with('\x1b')
@@ -213,6 +221,60 @@ fn the_shell_completes_runs_explains_cancels_and_remembers() {
     assert_eq!(t.exit_code(), Some(0), "the shell ends");
     let kept = std::fs::read_to_string(&history).unwrap();
     assert!(kept.contains("lsst_band) AS bands"), "{kept}");
+}
+
+/// The shell on a terminal that cannot be driven: statements over lines,
+/// a dot-command, Ctrl-C dropping a statement and stopping a query, Ctrl-D.
+fn plain_lines_work(t: &mut Terminal) {
+    t.line("SELECT COUNT(*) AS n");
+    t.expect("  ...> ");
+    t.line("FROM ivoa.ObsCore;");
+    t.expect("150000");
+    t.prompt();
+    t.line(".tables");
+    t.expect("dp02_dc2_catalogs.Object");
+    t.prompt();
+    // Ctrl-C drops the statement being typed: the next one runs alone.
+    t.line("SELECT nope");
+    t.expect("  ...> ");
+    t.send("\x03");
+    std::thread::sleep(Duration::from_millis(300));
+    t.line("SELECT COUNT(*) AS n FROM ivoa.ObsCore WHERE s_dec < 0;");
+    let said = t.expect("| n ");
+    assert!(!said.contains("nope"), "{said}");
+    t.prompt();
+    // Ctrl-C stops a running query, not the shell.
+    t.line(LONG_QUERY);
+    std::thread::sleep(Duration::from_secs(2));
+    t.send("\x03");
+    t.expect("cancelled");
+    t.prompt();
+    t.line("SELECT COUNT(*) AS n FROM ivoa.ObsCore;");
+    t.expect("150000");
+    t.prompt();
+    t.send("\x04");
+    assert_eq!(t.exit_code(), Some(0), "Ctrl-D leaves");
+}
+
+#[test]
+fn the_shell_works_on_a_dumb_terminal() {
+    let cache = scratch("dumb");
+    let args = format!("shell --history '{}'", cache.join("history").display());
+    let mut t = Terminal::spawn_as(&args, &cache, "dumb", false);
+    t.expect("ADQL 2.1 over ivoa.ObsCore");
+    t.prompt();
+    plain_lines_work(&mut t);
+}
+
+#[test]
+fn the_shell_goes_on_when_the_terminal_does_not_answer() {
+    let cache = scratch("mute");
+    let args = format!("shell --history '{}'", cache.join("history").display());
+    let mut t = Terminal::spawn_as(&args, &cache, "xterm", false);
+    t.expect("ADQL 2.1 over ivoa.ObsCore");
+    t.expect("going on with plain lines");
+    t.prompt();
+    plain_lines_work(&mut t);
 }
 
 #[test]

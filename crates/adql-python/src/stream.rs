@@ -22,7 +22,7 @@ use tokio::sync::Semaphore;
 use tokio::task::AbortHandle;
 
 use crate::errors::EngineError;
-use crate::runtime::{runtime, SIGNAL_POLL};
+use crate::runtime::{retire, runtime, QueryRuntime, SIGNAL_POLL};
 
 /// Batches computed ahead of the reader: enough to keep the cores busy while
 /// Python converts, little enough that memory does not follow the result.
@@ -37,6 +37,8 @@ struct Receiver {
     batches: std::sync::mpsc::Receiver<Result<RecordBatch, String>>,
     room: Arc<Semaphore>,
     task: AbortHandle,
+    /// The runtime the query runs on, alive while it is read.
+    runtime: Arc<QueryRuntime>,
 }
 
 impl Receiver {
@@ -51,6 +53,14 @@ impl Receiver {
             Err(RecvTimeoutError::Disconnected) => Ok(None),
             Err(RecvTimeoutError::Timeout) => Err(()),
         }
+    }
+}
+
+impl Receiver {
+    /// Stops the query after Ctrl-C; later queries run on fresh threads.
+    fn interrupt(&self) {
+        self.task.abort();
+        retire(&self.runtime);
     }
 }
 
@@ -96,7 +106,8 @@ impl ResultStream {
         let overflowed = Arc::clone(&overflow);
         let schema = Arc::clone(&result.schema);
         let mut stream = result.stream;
-        let task = runtime()?.spawn(async move {
+        let runtime = runtime()?;
+        let task = runtime.spawn(async move {
             let mut limit = adql_output::RowLimit::new(maxrec);
             while let Some(next) = stream.next().await {
                 let batch = match next {
@@ -138,6 +149,7 @@ impl ResultStream {
                 batches,
                 room,
                 task: task.abort_handle(),
+                runtime,
             })),
             overflow,
         })
@@ -198,7 +210,12 @@ impl ResultStream {
                 Ok(Some(Ok(batch))) => batches.push(batch),
                 Ok(Some(Err(message))) => return Err(EngineError::new_err(message)),
                 Ok(None) => break,
-                Err(()) => py.check_signals()?,
+                Err(()) => {
+                    if let Err(interrupt) = py.check_signals() {
+                        receiver.interrupt();
+                        return Err(interrupt);
+                    }
+                }
             }
         }
         let table = arrow_pyarrow::Table::try_new(batches, Arc::clone(&self.schema))
@@ -228,7 +245,7 @@ impl Iterator for BatchReader {
                 Err(()) => {
                     let interrupted = Python::attach(|py| py.check_signals().is_err());
                     if interrupted {
-                        self.receiver.task.abort();
+                        self.receiver.interrupt();
                         return Some(Err(ArrowError::ExternalError(
                             "interrupted (KeyboardInterrupt): the query was stopped".into(),
                         )));

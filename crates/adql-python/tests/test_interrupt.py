@@ -25,8 +25,18 @@ def interrupt_after(seconds: float) -> threading.Timer:
     return timer
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own SIGINT handler, as a notebook or a terminal has it. A
+    process started in the background inherits SIGINT ignored, and Python
+    then installs none."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("read", ["to_pyarrow", "arrow_stream"])
-def test_ctrl_c_stops_a_long_query(demo, read):
+def test_ctrl_c_stops_a_long_query(demo, read, ctrl_c_raises):
     result = demo.query(ENDLESS)
     started = time.monotonic()
     timer = interrupt_after(1.0)
@@ -45,8 +55,8 @@ def test_ctrl_c_stops_a_long_query(demo, read):
         timer.cancel()
     elapsed = time.monotonic() - started
     assert elapsed < 5, f"took {elapsed:.1f} s to stop"
-    # The engine answers the next query, once the stopped one's operators
-    # have yielded (a debug build's cross join: seconds).
+    # The engine answers the next query at once: it runs on fresh threads,
+    # while the stopped one's finish their current batch.
     started = time.monotonic()
     assert demo.query("SELECT TOP 1 obs_id FROM ivoa.ObsCore").to_pyarrow().num_rows == 1
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 15

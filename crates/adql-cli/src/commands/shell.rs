@@ -99,7 +99,13 @@ pub(crate) fn run(args: &ShellArgs) -> Result<ExitCode> {
     if let Some(dir) = history.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut editor = editor(&engine, history)?;
+    // A terminal that cannot answer the line editor (TERM=dumb, Emacs'
+    // shell, pexpect, serial consoles) gets plain lines instead.
+    let mut editor = if plain_terminal() {
+        None
+    } else {
+        Some(editor(&engine, history)?)
+    };
     // Ctrl-C is watched from a runtime of its own: the query runtime's
     // threads may all be busy computing, and then none would notice it.
     let control = tokio::runtime::Builder::new_current_thread()
@@ -121,8 +127,13 @@ pub(crate) fn run(args: &ShellArgs) -> Result<ExitCode> {
         shell.describe()
     );
     let prompt = AdqlPrompt;
+    let mut plain = PlainLines::new(&shell.control)?;
     loop {
-        match editor.read_line(&prompt) {
+        let read = match editor.as_mut() {
+            Some(e) => e.read_line(&prompt),
+            None => plain.read_statement(&shell.control),
+        };
+        match read {
             Ok(Signal::Success(line)) => {
                 let line = line.trim();
                 if line.is_empty() {
@@ -136,10 +147,95 @@ pub(crate) fn run(args: &ShellArgs) -> Result<ExitCode> {
             }
             Ok(Signal::CtrlC) => continue,
             Ok(Signal::CtrlD) => break,
-            Err(e) => return Err(e).context("reading the terminal"),
+            Err(e) if editor.is_some() => {
+                eprintln!(
+                    "adql: the terminal does not answer the line editor ({e}); going on with plain lines"
+                );
+                editor = None;
+            }
+            Err(e) => return Err(e).context("reading standard input"),
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the terminal is one a line editor cannot drive: `TERM` unset,
+/// empty or `dumb`.
+fn plain_terminal() -> bool {
+    std::env::var("TERM").map_or(true, |t| t.is_empty() || t == "dumb")
+}
+
+/// Statements read from standard input line by line, with the prompts
+/// printed and no editing: for terminals the line editor cannot drive.
+struct PlainLines {
+    stdin: std::io::StdinLock<'static>,
+    /// Ctrl-C at a prompt: the terminal drops the line being typed, and the
+    /// read goes on (the handler restarts it); the lines of the statement
+    /// typed before it are dropped here.
+    interrupts: tokio::signal::unix::Signal,
+}
+
+impl PlainLines {
+    fn new(control: &tokio::runtime::Runtime) -> Result<PlainLines> {
+        // Registering the handler here keeps Ctrl-C from ending the shell.
+        let interrupts = control
+            .block_on(async {
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            })
+            .context("listening for Ctrl-C")?;
+        Ok(PlainLines {
+            stdin: std::io::stdin().lock(),
+            interrupts,
+        })
+    }
+
+    /// Whether Ctrl-C was pressed since the last call.
+    fn interrupted(&mut self, control: &tokio::runtime::Runtime) -> bool {
+        let mut any = false;
+        let _guard = control.enter();
+        while let std::task::Poll::Ready(Some(())) = self
+            .interrupts
+            .poll_recv(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+        {
+            any = true;
+        }
+        any
+    }
+
+    /// One statement: lines until one ends it (as the editor's validator
+    /// says) or the end of input.
+    fn read_statement(&mut self, control: &tokio::runtime::Runtime) -> std::io::Result<Signal> {
+        use std::io::BufRead;
+        // A Ctrl-C that stopped the last query is not one for this prompt.
+        self.interrupted(control);
+        let mut text = String::new();
+        loop {
+            let prompt = if text.is_empty() { "adql> " } else { "  ...> " };
+            let mut out = std::io::stdout().lock();
+            out.write_all(prompt.as_bytes())?;
+            out.flush()?;
+            drop(out);
+            let mut line = String::new();
+            let n = self.stdin.read_line(&mut line)?;
+            if self.interrupted(control) {
+                text.clear();
+            }
+            if n == 0 {
+                return Ok(if text.trim().is_empty() {
+                    Signal::CtrlD
+                } else {
+                    Signal::Success(text)
+                });
+            }
+            text.push_str(&line);
+            if matches!(
+                StatementEnd.validate(text.trim_end()),
+                ValidationResult::Complete
+            ) {
+                return Ok(Signal::Success(text));
+            }
+        }
+    }
 }
 
 /// `$XDG_DATA_HOME/adql-rs/history`, or `~/.local/share/adql-rs/history`.
