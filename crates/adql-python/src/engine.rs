@@ -162,9 +162,29 @@ fn read_uploads(py: Python<'_>, uploads: &Bound<'_, PyDict>) -> PyResult<Vec<Upl
                 "the upload {name} is not an Arrow table (pyarrow, polars, or anything with __arrow_c_stream__): {e}"
             ))
         })?;
-        let schema = arrow::record_batch::RecordBatchReader::schema(&reader);
+        // The table's own metadata (pandas' index description, say) is
+        // not the columns', and DataFusion carries it into results whose
+        // schema does not have it: keep the fields' metadata only.
+        let schema = std::sync::Arc::new(
+            arrow::record_batch::RecordBatchReader::schema(&reader)
+                .as_ref()
+                .clone()
+                .with_metadata(HashMap::new()),
+        );
+        // Each batch under that schema.
         let batches = py
-            .detach(|| reader.collect::<Result<Vec<_>, _>>())
+            .detach(|| {
+                reader
+                    .map(|b| {
+                        b.and_then(|b| {
+                            arrow::array::RecordBatch::try_new(
+                                std::sync::Arc::clone(&schema),
+                                b.columns().to_vec(),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
             .map_err(|e| PyValueError::new_err(format!("reading the upload {name}: {e}")))?;
         tables.push(UploadTable {
             name,

@@ -125,9 +125,11 @@ impl ResultStream {
                     return;
                 }
                 let (kept, stop) = limit.take(batch);
-                // The engine's batches carry its plain schema; the result's
-                // has the catalogue's metadata on the same fields.
-                let kept = match kept.with_schema(Arc::clone(&schema)) {
+                // The engine's batches carry its own field metadata (an
+                // upload's, say); the result's schema has the catalogue's
+                // on the same columns.
+                let kept = match RecordBatch::try_new(Arc::clone(&schema), kept.columns().to_vec())
+                {
                     Ok(b) => b,
                     Err(e) => {
                         send(Err(e.to_string())).await;

@@ -94,6 +94,16 @@ def test_an_astropy_upload_crossmatched(demo):
     arrow_targets = pa.table({"name": ["seed", "nowhere", "pole"], "ra": targets["ra"].value, "dec": targets["dec"].value})
     again = demo.query(query, uploads={"targets": arrow_targets}).to_pyarrow()
     assert again.num_rows == len(joined)
+    # And a pandas one (its strings are large_string).
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({"name": ["seed", "nowhere", "pole"], "ra": targets["ra"].value, "dec": targets["dec"].value})
+    counted = demo.query(
+        "SELECT t.name, COUNT(o.obs_id) AS n FROM TAP_UPLOAD.t AS t LEFT OUTER JOIN ivoa.ObsCore AS o "
+        "ON CONTAINS(POINT('ICRS', t.ra, t.dec), o.s_region) = 1 "
+        "AND o.dataproduct_subtype = 'lsst.deepCoadd_calexp' GROUP BY t.name",
+        uploads={"t": frame},
+    ).to_pandas()
+    assert dict(zip(counted["name"], counted["n"])) == {"seed": 6, "nowhere": 0, "pole": 0}
 
 
 def test_bad_uploads_are_refused(demo):
