@@ -46,6 +46,23 @@ pub fn polygon(values: &[f64]) -> Result<Polygon, GeomError> {
     Polygon::new(points)
 }
 
+/// A DALI value written as text, its kind told by its count of numbers: 2 a
+/// point, 3 a circle, an even count of at least 6 a polygon (as ADQL 2.1's
+/// REGION and VOLLT read them).
+pub fn region(text: &str) -> Result<Region, GeomError> {
+    let values = parse_numbers(text)?;
+    match values.len() {
+        2 => point(&values).map(Region::Point),
+        3 => circle(&values).map(Region::Circle),
+        n if n >= 6 && n % 2 == 0 => polygon(&values).map(Region::Polygon),
+        found => Err(GeomError::DaliLength {
+            kind: "region",
+            expected: "2 (a point), 3 (a circle) or an even count of at least 6 (a polygon)",
+            found,
+        }),
+    }
+}
+
 /// Reads the numbers of a DALI value written as text (`"10.5 -20 1"`).
 pub fn parse_numbers(text: &str) -> Result<Vec<f64>, GeomError> {
     text.split_whitespace()

@@ -3,7 +3,7 @@
 //! Read: `POSITION`, `CIRCLE`, `BOX`, `POLYGON`, `UNION (…)`, `INTERSECTION (…)`,
 //! `NOT (…)`, case-insensitive, any white space; after the shape name an optional
 //! `FILLFACTOR f`, frame (ICRS, J2000, FK5 — taken as ICRS — or GALACTIC), reference
-//! position (GEOCENTER, BARYCENTER, HELIOCENTER, UNKNOWNREFPOS) and flavor
+//! position (any of STC-S's: GEOCENTER, BARYCENTER, LSR …, read and ignored) and flavor
 //! (SPHERICAL2); an optional `UNIT deg` after the numbers. Members of UNION and
 //! INTERSECTION inherit the frame. A GALACTIC box becomes the polygon of its
 //! corners, since its sides follow galactic axes. Written: ICRS, numbers in the
@@ -42,7 +42,31 @@ const SHAPES: [&str; 7] = [
     "INTERSECTION",
     "NOT",
 ];
-const REFERENCE_POSITIONS: [&str; 4] = ["GEOCENTER", "BARYCENTER", "HELIOCENTER", "UNKNOWNREFPOS"];
+/// STC-S reference positions. They are read and ignored: they move a
+/// direction on the sky by parallax and aberration only, far below what a
+/// region's edge means.
+const REFERENCE_POSITIONS: [&str; 20] = [
+    "GEOCENTER",
+    "BARYCENTER",
+    "HELIOCENTER",
+    "TOPOCENTER",
+    "LSR",
+    "LSRK",
+    "LSRD",
+    "GALACTIC_CENTER",
+    "LOCAL_GROUP_CENTER",
+    "EMBARYCENTER",
+    "MOON",
+    "MERCURY",
+    "VENUS",
+    "MARS",
+    "JUPITER",
+    "SATURN",
+    "URANUS",
+    "NEPTUNE",
+    "PLUTO",
+    "UNKNOWNREFPOS",
+];
 
 /// Parses an STC-S region.
 pub fn parse(text: &str) -> Result<Region, GeomError> {

@@ -642,7 +642,7 @@ fn constant_area(e: &Expr) -> Option<f64> {
         ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => s,
         _ => return None,
     };
-    adql_geom::stcs::parse(text).ok()?.area().ok()
+    adql_geom::parse_region(text).ok()?.area().ok()
 }
 
 /// The scans of `plan` that read their Parquet file late-materialised: (table

@@ -364,7 +364,7 @@ fn constant_region(e: &Ast) -> Option<Region> {
             [Ast::Literal(Literal {
                 value: LiteralValue::String(s),
                 ..
-            })] => adql_geom::stcs::parse(s).ok(),
+            })] => adql_geom::parse_region(s).ok(),
             _ => None,
         },
         _ => None,

@@ -53,7 +53,7 @@ impl DaliShape {
 
 /// The kernel: an STC-S value as its DALI numbers, if it is this shape.
 pub fn stcs_to_dali(text: &str, shape: DaliShape) -> Result<Vec<f64>, String> {
-    let region = adql_geom::stcs::parse(text).map_err(|e| e.to_string())?;
+    let region = adql_geom::parse_region(text).map_err(|e| e.to_string())?;
     let matches = matches!(
         (&region, shape),
         (adql_geom::Region::Point(_), DaliShape::Point)

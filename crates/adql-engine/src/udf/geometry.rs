@@ -165,7 +165,7 @@ struct RegionCache {
 impl RegionCache {
     fn get(&mut self, text: &str) -> Result<&Region> {
         if self.last.as_ref().map(|l| l.0.as_str()) != Some(text) {
-            let region = match adql_geom::stcs::parse(text) {
+            let region = match adql_geom::parse_region(text) {
                 Ok(r) => r,
                 Err(e) => return exec_err!("not a geometry: {e}"),
             };
@@ -331,7 +331,7 @@ impl GeometryUdf {
                 Some(v) => {
                     let f = frame(a[0].text(row))?;
                     let text = format!("BOX {} {} {} {} {}", f.name(), v[0], v[1], v[2], v[3]);
-                    Some(geom(adql_geom::stcs::parse(&text))?)
+                    Some(geom(adql_geom::parse_region(&text))?)
                 }
                 None => None,
             },
@@ -427,7 +427,7 @@ fn point_in_shape(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
     match &args[2] {
         ColumnarValue::Scalar(s) if !s.is_null() => {
             let text = s.to_string();
-            let region = match adql_geom::stcs::parse(&text) {
+            let region = match adql_geom::parse_region(&text) {
                 Ok(r) => r,
                 Err(e) => return exec_err!("not a geometry: {e}"),
             };

@@ -118,7 +118,7 @@ fn cone(a: &StringArray, row: usize) -> Result<Option<(adql_geom::Point, f64)>> 
     if a.is_null(row) {
         return Ok(None);
     }
-    match adql_geom::stcs::parse(a.value(row)) {
+    match adql_geom::parse_region(a.value(row)) {
         Ok(region) => Ok(Some(coverage::bounding_cone(&region))),
         Err(e) => exec_err!("not a geometry: {e}"),
     }

@@ -111,7 +111,7 @@ impl Checker<'_> {
                 {
                     // Valid STC-S that this library does not convert (FK4, …)
                     // is the engine's to report, not a type error.
-                    let invalid = match adql_geom::stcs::parse(text) {
+                    let invalid = match adql_geom::parse_region(text) {
                         Err(
                             adql_geom::GeomError::UnsupportedFrame(_)
                             | adql_geom::GeomError::Unsupported(_),
@@ -122,11 +122,11 @@ impl Checker<'_> {
                     if let Some(e) = invalid {
                         self.error(
                             "bad-region",
-                            format!("REGION's argument is not a valid STC-S region: {e}"),
+                            format!("REGION's argument is not a valid STC-S or DALI region: {e}"),
                             *span,
                         )
                         .notes
-                        .push("STC-S reads e.g. 'Circle ICRS 10 20 1' or 'Polygon ICRS 10 20 11 20 11 21'".into());
+                        .push("STC-S reads e.g. 'Circle ICRS 10 20 1' or 'Polygon ICRS 10 20 11 20 11 21'; DALI '10 20' (a point), '10 20 1' (a circle), '10 20 11 20 11 21' (a polygon)".into());
                     }
                 }
             }
