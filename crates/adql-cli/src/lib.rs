@@ -241,6 +241,11 @@ struct ServeArgs {
     /// this server's DataLink service.
     #[arg(long)]
     keep_access_url: bool,
+    /// A HiPS for the query page's sky view: a local HiPS directory (served
+    /// at /hips/, offline) or a URL the browser can reach; without one the
+    /// page draws footprints on a coordinate grid.
+    #[arg(long, value_name = "DIR|URL")]
+    hips: Option<String>,
 }
 
 /// `--snapshot DIR|URL` and `--table SCHEMA.NAME=PATH|URL`: the tables a query may read.

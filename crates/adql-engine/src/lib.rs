@@ -238,6 +238,35 @@ impl Engine {
         self.plan_in(&self.catalogue, adql)
     }
 
+    /// Everything this engine would say of `adql` under ADQL `language` before
+    /// running it: the checker's errors and warnings, then, when it passes,
+    /// what planning finds (unknown tables and columns, ambiguous names). Runs
+    /// nothing; for editors and `validate` endpoints.
+    pub fn diagnose(
+        &self,
+        adql: &str,
+        language: adql_syntax::Language,
+    ) -> Vec<adql_syntax::Diagnostic> {
+        let mut options = self.options.clone();
+        options.check.language = language;
+        let v = validate_typed(adql, &options, &self.catalogue);
+        let mut diagnostics = v.diagnostics;
+        if diagnostics.iter().any(adql_syntax::Diagnostic::is_error) {
+            return diagnostics;
+        }
+        let Some(query) = v.query else {
+            return diagnostics;
+        };
+        let planned = Planner::new(&self.catalogue)
+            .with_max_expression_depth(self.options.limits.max_expression_depth as usize)
+            .with_spatial_joins(self.spatial_joins)
+            .plan(&query);
+        if let Err(EngineError::Query(found)) = planned {
+            diagnostics.extend(found);
+        }
+        diagnostics
+    }
+
     /// The ADQL options queries are checked with (features, UDFs, limits).
     pub fn options(&self) -> &ValidateOptions {
         &self.options

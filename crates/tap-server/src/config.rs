@@ -45,6 +45,12 @@ pub struct ServiceConfig {
     /// Rewrite ObsCore's `access_url` in results to this service's links
     /// endpoint (the snapshot keeps the URL of the archive it came from).
     pub rewrite_access_url: bool,
+    /// A HiPS (URL or path the browser can reach) for the query page's sky
+    /// view; without one the view draws on a coordinate grid only.
+    pub page_hips: Option<String>,
+    /// A local HiPS directory (with its `properties`) served at `/hips/`,
+    /// for the page's sky view offline; set `page_hips` to `hips` with it.
+    pub hips_dir: Option<PathBuf>,
 }
 
 impl ServiceConfig {
@@ -67,6 +73,8 @@ impl ServiceConfig {
             reaper_interval: Duration::from_secs(60),
             images: None,
             rewrite_access_url: true,
+            page_hips: None,
+            hips_dir: None,
         }
     }
 

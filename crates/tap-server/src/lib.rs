@@ -31,6 +31,7 @@ mod execute;
 pub mod jobs;
 mod links;
 mod log;
+mod page;
 pub mod params;
 mod router;
 mod runner;
@@ -39,6 +40,7 @@ mod soda;
 mod tap;
 mod upload;
 mod uws;
+mod validate;
 mod vosi;
 mod xml;
 

@@ -1,6 +1,7 @@
 //! Every endpoint of the service, grouped by standard, with who calls it.
 //! Handlers live in one module per standard (`tap`, `uws`, `vosi`, `datalink`,
-//! `soda`, `sia`); errors are rendered in `error`.
+//! `soda`, `sia`), the query page in `page` and its checker in `validate`;
+//! errors are rendered in `error`.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use axum::{Extension, Router};
 
 use crate::jobs::JobKind;
 
-use crate::{auth, datalink, log, sia, soda, tap, uws, vosi, Service};
+use crate::{auth, datalink, log, page, sia, soda, tap, uws, validate, vosi, Service};
 
 /// The service's routes (TAP at `/api/tap`), with auth, request logging and
 /// panic catching around them.
@@ -27,6 +28,11 @@ pub fn router(service: Arc<Service>) -> Router {
         // DALI 1.1 examples — pyvo's `TAPService.examples`, TOPCAT's examples menu,
         // taplint's EXA stage.
         .route("/examples", get(vosi::examples))
+        // The checker alone, as JSON: the query page's linter, editors.
+        .route(
+            "/validate",
+            get(validate::validate).post(validate::validate),
+        )
         // TAP 1.0 clients that still post to the service root.
         .route("/", get(vosi::root))
         .layer(Extension(JobKind::Tap));
@@ -52,7 +58,7 @@ pub fn router(service: Arc<Service>) -> Router {
         // VOSI for SIA: pyvo's `SIA2Service` reads the capabilities first.
         .route("/capabilities", get(sia::capabilities))
         .route("/availability", get(vosi::availability));
-    Router::new()
+    let router = Router::new()
         .nest("/api/tap", tap)
         .nest("/api/datalink", datalink)
         .nest("/api/cutout", cutout)
@@ -61,6 +67,17 @@ pub fn router(service: Arc<Service>) -> Router {
             service.clone(),
             auth::authenticate,
         ))
+        // The query page for people (a browser at the service's address); public,
+        // as a login page is: its calls to the API carry the token.
+        .route("/", get(page::index))
+        .route("/page/{name}", get(page::asset));
+    // A local HiPS for the page's sky view (`adql serve --hips DIR`): files
+    // under that directory only (ServeDir refuses `..` and absolute paths).
+    let router = match &service.config.hips_dir {
+        Some(dir) => router.nest_service("/hips", tower_http::services::ServeDir::new(dir)),
+        None => router,
+    };
+    router
         // Bodies up to the drain limit (axum's default of 2 MB would cut
         // uploads short); the handlers apply the request and upload limits.
         .layer(axum::extract::DefaultBodyLimit::max(

@@ -21,20 +21,25 @@ use crate::Service;
 /// The query languages this service takes in `LANG`.
 pub const LANGUAGES: [&str; 3] = ["ADQL", "ADQL-2.0", "ADQL-2.1"];
 
-/// Reads a TAP query request: LANG, QUERY, RESPONSEFORMAT/FORMAT, MAXREC,
-/// UPLOAD. REQUEST, VERSION, RUNID and unknown parameters are ignored here.
-pub fn query_job(service: &Service, params: &Params) -> Result<QueryJob, TapError> {
-    let config = &service.config;
-    // No LANG: the newest ADQL (pyvo always sends LANG=ADQL).
-    let language = match params.get("LANG") {
-        None => adql_syntax::Language::default(),
+/// The ADQL version `LANG` names; without LANG the newest (pyvo always
+/// sends LANG=ADQL).
+pub fn language(params: &Params) -> Result<adql_syntax::Language, TapError> {
+    match params.get("LANG") {
+        None => Ok(adql_syntax::Language::default()),
         Some(lang) => adql_syntax::Language::parse(lang).ok_or_else(|| {
             TapError::Usage(format!(
                 "LANG {lang} is not supported: this service takes {}",
                 LANGUAGES.join(", ")
             ))
-        })?,
-    };
+        }),
+    }
+}
+
+/// Reads a TAP query request: LANG, QUERY, RESPONSEFORMAT/FORMAT, MAXREC,
+/// UPLOAD. REQUEST, VERSION, RUNID and unknown parameters are ignored here.
+pub fn query_job(service: &Service, params: &Params) -> Result<QueryJob, TapError> {
+    let config = &service.config;
+    let language = language(params)?;
     let query = params
         .get("QUERY")
         .filter(|q| !q.trim().is_empty())

@@ -71,6 +71,20 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .clone()
             .map(|dir| (dir, args.images.image_layout.clone()));
         config.rewrite_access_url = !args.keep_access_url;
+        match args.hips.as_deref() {
+            Some(hips) if hips.contains("://") => config.page_hips = Some(hips.to_string()),
+            Some(dir) => {
+                let dir = std::path::PathBuf::from(dir);
+                anyhow::ensure!(
+                    dir.join("properties").is_file(),
+                    "--hips {}: not a HiPS directory (no `properties` file) nor a URL",
+                    dir.display()
+                );
+                config.hips_dir = Some(dir);
+                config.page_hips = Some("hips".to_string());
+            }
+            None => {}
+        }
         let service = Service::new(engine, config)?;
         service.start_background();
         let what = match &args.catalogue.snapshot {
@@ -85,7 +99,8 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
             None => "synthetic demo images".to_string(),
         };
         eprintln!(
-            "adql serve: TAP service at {} over {what}; DataLink, SODA and SIA at {}/api/{{datalink,cutout,sia}} ({images}); jobs in {}{}",
+            "adql serve: query page at {}/; TAP service at {} over {what}; DataLink, SODA and SIA at {}/api/{{datalink,cutout,sia}} ({images}); jobs in {}{}",
+            service.config().base_url,
             service.config().tap_url(),
             service.config().base_url,
             service.config().data_dir.display(),
