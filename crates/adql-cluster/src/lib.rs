@@ -83,6 +83,9 @@ pub fn scheduler_session(config: SessionConfig) -> datafusion::error::Result<Ses
     for udf in adql_engine::udf::all_udfs() {
         datafusion::execution::FunctionRegistry::register_udf(&mut state, udf)?;
     }
+    for udaf in adql_engine::udf::all_udafs() {
+        datafusion::execution::FunctionRegistry::register_udaf(&mut state, udaf)?;
+    }
     Ok(state)
 }
 
@@ -129,6 +132,11 @@ pub async fn run_executor(
         functions
             .scalar_functions
             .insert(udf.name().to_string(), udf);
+    }
+    for udaf in adql_engine::udf::all_udafs() {
+        functions
+            .aggregate_functions
+            .insert(udaf.name().to_string(), udaf);
     }
     let config = ExecutorProcessConfig {
         bind_host: addr.ip().to_string(),
@@ -244,6 +252,9 @@ mod tests {
                 "{}",
                 udf.name()
             );
+        }
+        for udaf in adql_engine::udf::all_udafs() {
+            assert!(state.aggregate_functions().contains_key(udaf.name()));
         }
         assert!(state.scalar_functions().contains_key("abs"));
     }

@@ -73,21 +73,7 @@ fn pairs_of(rows: &[Row], ambiguous: &BTreeSet<(i64, i64)>) -> BTreeSet<(i64, i6
 #[tokio::test]
 async fn crossmatches_match_astropy() {
     let dir = std::env::temp_dir().join(format!("adql-engine-crossmatch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/crossmatch_reference.py");
-    let out = std::process::Command::new(common::python("astropy and scipy"))
-        .arg(script)
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let expected: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let expected = common::run_reference("crossmatch_reference.py", "astropy and scipy", &dir);
     let snapshot = obscore::demo::demo_snapshot().unwrap();
     let tables = [
         (

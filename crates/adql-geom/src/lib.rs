@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod astrometry;
 pub mod bounds;
 pub mod coverage;
 pub mod dali;
@@ -31,6 +32,7 @@ mod region;
 mod shape;
 mod sky_box;
 pub mod stcs;
+pub mod transform;
 mod vector;
 
 pub use bounds::{bounds, reach, RaRange, SkyBounds};

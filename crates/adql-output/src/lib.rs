@@ -14,8 +14,10 @@
 
 use std::io::Write;
 
-use arrow::array::RecordBatch;
-use arrow::datatypes::SchemaRef;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use thiserror::Error;
 
 /// What can go wrong while writing a result.
@@ -201,14 +203,14 @@ impl<W: Write + Send> ResultWriter<W> {
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
                     .build(out),
-                schema,
+                &arrays_as_text_schema(schema),
             )?),
             Format::Tsv => Sink::Csv(with_header(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
                     .with_delimiter(b'\t')
                     .build(out),
-                schema,
+                &arrays_as_text_schema(schema),
             )?),
             Format::Json => Sink::Json(arrow::json::ArrayWriter::new(out)),
             Format::Parquet => Sink::Parquet(parquet::arrow::ArrowWriter::try_new(
@@ -243,7 +245,7 @@ impl<W: Write + Send> ResultWriter<W> {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match &mut self.sink {
             Sink::Table(batches, _) => batches.push(batch.clone()),
-            Sink::Csv(w) => w.write(batch)?,
+            Sink::Csv(w) => w.write(&arrays_as_text(batch)?)?,
             Sink::Json(w) => w.write(batch)?,
             Sink::Parquet(w) => w.write(batch)?,
             Sink::Votable(w) => w.write_batch(batch)?,
@@ -358,6 +360,83 @@ impl RowLimit {
     }
 }
 
+fn is_array(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(_, _)
+    )
+}
+
+/// `schema` with array columns as text, the form CSV gives them.
+fn arrays_as_text_schema(schema: &SchemaRef) -> SchemaRef {
+    if !schema.fields().iter().any(|f| is_array(f.data_type())) {
+        return schema.clone();
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if is_array(f.data_type()) {
+                Field::new(f.name(), DataType::Utf8, true)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// The batch with each array value (`ivo_epoch_prop`'s six numbers, a
+/// histogram's counts) written as DALI writes arrays: values separated by
+/// spaces (CSV has no arrays; arrow's writer refuses them).
+fn arrays_as_text(batch: &RecordBatch) -> Result<RecordBatch> {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| is_array(f.data_type()))
+    {
+        return Ok(batch.clone());
+    }
+    let options = arrow::util::display::FormatOptions::default().with_null("");
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for column in batch.columns() {
+        if !is_array(column.data_type()) {
+            columns.push(column.clone());
+            continue;
+        }
+        let mut text: Vec<Option<String>> = Vec::with_capacity(column.len());
+        for row in 0..column.len() {
+            if column.is_null(row) {
+                text.push(None);
+                continue;
+            }
+            let values = match column.data_type() {
+                DataType::List(_) => column.as_list::<i32>().value(row),
+                DataType::LargeList(_) => column.as_list::<i64>().value(row),
+                _ => column.as_fixed_size_list().value(row),
+            };
+            let formatter = arrow::util::display::ArrayFormatter::try_new(&values, &options)?;
+            let items: Vec<String> = (0..values.len())
+                .map(|i| {
+                    // DALI has no NULL inside an array: NaN stands for one.
+                    if values.is_null(i) {
+                        "NaN".to_string()
+                    } else {
+                        formatter.value(i).to_string()
+                    }
+                })
+                .collect();
+            text.push(Some(items.join(" ")));
+        }
+        columns.push(Arc::new(StringArray::from(text)));
+    }
+    Ok(RecordBatch::try_new(
+        arrays_as_text_schema(&batch.schema()),
+        columns,
+    )?)
+}
+
 /// A CSV/TSV writer that has written its header line: arrow's writes it with
 /// the first batch, so a result with no rows would otherwise be empty text.
 fn with_header<W: Write>(
@@ -459,5 +538,30 @@ mod tests {
         assert!(doc.contains("<TD>2</TD>"));
         assert!(doc.trim_end().ends_with("</VOTABLE>"));
         assert!(doc.contains(r#"<INFO name="QUERY_STATUS" value="OVERFLOW"/>"#));
+    }
+
+    #[test]
+    fn csv_writes_arrays_as_dali_does() {
+        use arrow::array::ListArray;
+        use arrow::datatypes::Int64Type;
+        let counts = ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
+            Some(vec![Some(1), None, Some(3)]),
+            None,
+            Some(vec![]),
+        ]);
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "h",
+            counts.data_type().clone(),
+            true,
+        )]));
+        let b = RecordBatch::try_new(schema.clone(), vec![Arc::new(counts)]).unwrap();
+        let mut w = ResultWriter::new(Format::Csv, &schema, Vec::new(), vec![]).unwrap();
+        w.write(&b).unwrap();
+        assert_eq!(
+            String::from_utf8(w.finish(false).unwrap()).unwrap(),
+            // NULL and the empty array alike: an empty field (quoted, the
+            // only column).
+            "h\n1 NaN 3\n\"\"\n\"\"\n"
+        );
     }
 }

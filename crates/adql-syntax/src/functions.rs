@@ -268,6 +268,29 @@ fn split_top_level(text: &str) -> Vec<&str> {
     parts
 }
 
+/// Whether `text` is a date or date and time as DALI writes timestamps
+/// (ISO 8601, UTC): `YYYY-MM-DD`, optionally followed by `T` (or a space)
+/// and `hh:mm[:ss[.fff]]`, optionally ending in `Z`.
+pub fn is_iso_timestamp(text: &str) -> bool {
+    let text = text.trim();
+    let text = text.strip_suffix('Z').unwrap_or(text);
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    // chrono accepts a year of any width and signs; DALI's has four digits.
+    let four_digit_year = date.len() == 10 && date.as_bytes()[..4].iter().all(u8::is_ascii_digit);
+    if !four_digit_year || chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+        return false;
+    }
+    match time {
+        None => true,
+        Some(t) => ["%H:%M:%S%.f", "%H:%M"]
+            .iter()
+            .any(|format| t.len() >= 5 && chrono::NaiveTime::parse_from_str(t, format).is_ok()),
+    }
+}
+
 /// The functions of the IVOA UDF catalogue (version 1.0), which every query may use.
 pub const UDF_CATALOGUE: &[&str] = &[
     "ivo_apply_pm(ra DOUBLE, dec DOUBLE, pmra DOUBLE, pmde DOUBLE, epdist DOUBLE) -> POINT",
@@ -359,6 +382,32 @@ mod tests {
             .is_empty());
         assert!(FunctionSignature::parse("f(x) -> TEXT").is_err());
         assert!(FunctionSignature::parse("select(x INTEGER) -> TEXT").is_err());
+    }
+
+    #[test]
+    fn iso_timestamps_as_dali_writes_them() {
+        for good in [
+            "2019-06-06",
+            "2019-06-06T09:55:27",
+            "2019-06-06T09:55:27.125Z",
+            "2019-06-06 09:55",
+            " 2024-02-29T23:59:59Z ",
+        ] {
+            assert!(is_iso_timestamp(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2019",
+            "06/06/2019",
+            "2019-13-01",
+            "2023-02-29",
+            "2019-06-06T25:00:00",
+            "2019-06-06T09",
+            "+2019-06-06",
+            "yesterday",
+        ] {
+            assert!(!is_iso_timestamp(bad), "{bad}");
+        }
         assert!(FunctionSignature::parse("f(x INTEGER)").is_err());
         assert_eq!(udf_catalogue().len(), UDF_CATALOGUE.len());
     }

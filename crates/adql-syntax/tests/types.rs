@@ -110,6 +110,10 @@ fn declared_functions_are_typed() {
             udfs: vec![
                 adql_syntax::FunctionSignature::parse("f(txt VARCHAR) -> VARCHAR").unwrap(),
                 adql_syntax::FunctionSignature::parse("g(r REGION, x DOUBLE) -> DOUBLE").unwrap(),
+                adql_syntax::FunctionSignature::parse(
+                    "ESO_DATEADD_SEC(seconds INTEGER, date TIMESTAMP) -> TIMESTAMP",
+                )
+                .unwrap(),
             ],
             ..CheckOptions::default()
         },
@@ -133,6 +137,25 @@ fn declared_functions_are_typed() {
         (
             "SELECT g(s_region, 'x') FROM t",
             Some("g needs a number, but `'x'` is a string"),
+        ),
+        // ESO's published example: an ISO-8601 string is a timestamp, and a
+        // non-integral number goes where an INTEGER is declared (SQL converts).
+        (
+            "SELECT * FROM t WHERE midpoint_date BETWEEN eso_dateadd_sec(-2700.0, '2019-06-06T09:55:27') AND eso_dateadd_sec(2700, '2019-06-06T09:55:27.5Z')",
+            None,
+        ),
+        ("SELECT eso_dateadd_sec(1, '2019-06-06') FROM t", None),
+        (
+            "SELECT eso_dateadd_sec(1, 'June 6, 2019') FROM t",
+            Some("eso_dateadd_sec needs a timestamp, but `'June 6, 2019'` is not an ISO-8601 date"),
+        ),
+        (
+            "SELECT eso_dateadd_sec(1, '2019-02-30') FROM t",
+            Some("is not an ISO-8601 date"),
+        ),
+        (
+            "SELECT eso_dateadd_sec('x', '2019-02-03') FROM t",
+            Some("eso_dateadd_sec needs a number"),
         ),
         // The IVOA catalogue's signatures: ivo_hasword(VARCHAR, VARCHAR) -> INTEGER.
         (

@@ -5,7 +5,7 @@ use adql_syntax::ast::{
     Aggregate, AggregateFunc, Expr as Ast, FunctionCall, GeometryCall, SetQuantifier, Shape,
 };
 use adql_syntax::functions::Builtin;
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::functions::core::expr_fn as core_fn;
 use datafusion::functions::math::expr_fn as math;
@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
 use super::relation::Scope;
 use super::Planner;
 use crate::error::{EngineError, Result};
-use crate::udf::{seeded_rand_udf, udf, GeometryFunction};
+use crate::udf::{astrometry_udf, seeded_rand_udf, udf, AstrometryFunction, GeometryFunction};
 
 impl Planner<'_> {
     pub(crate) fn function(
@@ -222,6 +222,115 @@ impl Planner<'_> {
                     catalogue_udf(C::HealpixIndex).call(args)
                 }
                 ("ivo_healpix_center", 2) => catalogue_udf(C::HealpixCenter).call(args),
+                ("ivo_apply_pm", 5) => astrometry_udf(AstrometryFunction::ApplyPm).call(args),
+                ("ivo_epoch_prop", 8) => astrometry_udf(AstrometryFunction::EpochProp).call(args),
+                ("ivo_epoch_prop_pos", 8) => {
+                    astrometry_udf(AstrometryFunction::EpochPropPos).call(args)
+                }
+                ("ivo_geom_transform", 3) => {
+                    let frame = |i: usize| -> Result<String> {
+                        let text = string_argument(f, i).ok_or_else(|| {
+                            EngineError::at(
+                                "geom-transform",
+                                "ivo_geom_transform takes its frames as string literals",
+                                f.args[i].span(),
+                            )
+                        })?;
+                        adql_geom::Frame::parse(text)
+                            .map(|frame| frame.name().to_string())
+                            .map_err(|e| {
+                                EngineError::at(
+                                    "unsupported-frame",
+                                    e.to_string(),
+                                    f.args[i].span(),
+                                )
+                            })
+                    };
+                    let (from, to) = (frame(0)?, frame(2)?);
+                    let geometry = args.swap_remove(1);
+                    catalogue_udf(C::GeomTransform).call(vec![lit(from), geometry, lit(to)])
+                }
+                ("ivo_to_jd" | "ivo_to_mjd", 1) => {
+                    // Days since the Unix epoch, naive UTC as the catalogue says,
+                    // plus the epoch's JD (2440587.5) or MJD (40587).
+                    let micros = cast(
+                        cast(
+                            args.pop().expect("one argument"),
+                            DataType::Timestamp(TimeUnit::Microsecond, None),
+                        ),
+                        DataType::Int64,
+                    );
+                    let days = binary_expr(
+                        cast(micros, DataType::Float64),
+                        Operator::Divide,
+                        lit(86_400e6),
+                    );
+                    let epoch = if f.name.value.eq_ignore_ascii_case("ivo_to_jd") {
+                        2_440_587.5
+                    } else {
+                        40_587.0
+                    };
+                    binary_expr(days, Operator::Plus, lit(epoch))
+                }
+                ("ivo_specconv", 2 | 3) => {
+                    let unit = |i: usize| {
+                        string_argument(f, i).ok_or_else(|| {
+                            EngineError::at(
+                                "specconv",
+                                "ivo_specconv takes its units as string literals",
+                                f.args[i].span(),
+                            )
+                        })
+                    };
+                    let from = unit(1)?;
+                    let to = if args.len() == 3 { unit(2)? } else { "m" };
+                    let conversion = super::spectral::conversion(from, to).map_err(|m| {
+                        let at = if args.len() == 3 {
+                            f.args[1].span().to(f.args[2].span())
+                        } else {
+                            f.args[1].span()
+                        };
+                        EngineError::at("specconv", m, at)
+                    })?;
+                    let value = cast(args.swap_remove(0), DataType::Float64);
+                    match conversion {
+                        super::spectral::Conversion::Scale(k) => {
+                            binary_expr(value, Operator::Multiply, lit(k))
+                        }
+                        super::spectral::Conversion::Inverse(k) => {
+                            binary_expr(lit(k), Operator::Divide, value)
+                        }
+                    }
+                }
+                ("ivo_normal_random", 2) => {
+                    // Box–Muller: 1 - random() is in (0, 1], so its logarithm is finite.
+                    let sigma = cast(args.pop().expect("two arguments"), DataType::Float64);
+                    let mu = cast(args.pop().expect("two arguments"), DataType::Float64);
+                    let uniform = || math::random();
+                    let radius = math::sqrt(binary_expr(
+                        lit(-2.0),
+                        Operator::Multiply,
+                        math::ln(binary_expr(lit(1.0), Operator::Minus, uniform())),
+                    ));
+                    let angle = math::cos(binary_expr(
+                        lit(2.0 * std::f64::consts::PI),
+                        Operator::Multiply,
+                        uniform(),
+                    ));
+                    let normal = binary_expr(radius, Operator::Multiply, angle);
+                    binary_expr(
+                        mu,
+                        Operator::Plus,
+                        binary_expr(sigma, Operator::Multiply, normal),
+                    )
+                }
+                ("ivo_string_agg", 2) => {
+                    let delimiter = args.pop().expect("two arguments");
+                    let value = cast(args.pop().expect("two arguments"), DataType::Utf8);
+                    datafusion::functions_aggregate::string_agg::string_agg_udaf()
+                        .call(vec![value, delimiter])
+                }
+                ("ivo_histogram", 4) => crate::udf::Histogram::udaf().call(args),
                 ("ivo_hasword", 2) => catalogue_udf(C::HasWord).call(args),
                 ("ivo_hashlist_has", 2) => catalogue_udf(C::HashlistHas).call(args),
                 ("ivo_interval_overlaps", 4) => {
@@ -380,6 +489,17 @@ fn icrs_circle_values(e: &Ast) -> Option<(&Ast, &Ast, &Ast)> {
         return None;
     }
     Some((&g.args[0], &g.args[1], &g.args[2]))
+}
+
+/// The text of argument `i` of `f` when it is a string literal.
+fn string_argument(f: &FunctionCall, i: usize) -> Option<&str> {
+    match f.args.get(i).map(Ast::unnested) {
+        Some(Ast::Literal(adql_syntax::ast::Literal {
+            value: adql_syntax::ast::LiteralValue::String(s),
+            ..
+        })) => Some(s),
+        _ => None,
+    }
 }
 
 /// The seed of `RAND(seed)` when it is a constant number (integers as

@@ -15,6 +15,7 @@ mod query;
 mod relation;
 mod select;
 mod spatial_join;
+mod spectral;
 
 pub use spatial_join::describe as describe_spatial_joins;
 mod units;

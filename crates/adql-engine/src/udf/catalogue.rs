@@ -24,6 +24,9 @@ pub enum CatalogueFunction {
     /// `ivo_hashlist_has(hashlist, item)` → 1 if item is one of the `#`-separated
     /// words of hashlist (case-insensitive).
     HashlistHas,
+    /// `ivo_geom_transform(from, geometry, to)` → the geometry written in `to`
+    /// (frames as canonical names: the planner checks them).
+    GeomTransform,
 }
 
 /// A catalogue function as a DataFusion UDF.
@@ -86,6 +89,7 @@ impl ScalarUDFImpl for CatalogueUdf {
             CatalogueFunction::HealpixCenter => "ivo_healpix_center",
             CatalogueFunction::HasWord => "ivo_hasword",
             CatalogueFunction::HashlistHas => "ivo_hashlist_has",
+            CatalogueFunction::GeomTransform => "ivo_geom_transform",
         }
     }
 
@@ -96,7 +100,7 @@ impl ScalarUDFImpl for CatalogueUdf {
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.function {
             CatalogueFunction::HealpixIndex => DataType::Int64,
-            CatalogueFunction::HealpixCenter => DataType::Utf8,
+            CatalogueFunction::HealpixCenter | CatalogueFunction::GeomTransform => DataType::Utf8,
             CatalogueFunction::HasWord | CatalogueFunction::HashlistHas => DataType::Int32,
         })
     }
@@ -158,6 +162,33 @@ impl ScalarUDFImpl for CatalogueUdf {
                             ))
                         }
                         _ => None,
+                    });
+                }
+                Arc::new(StringArray::from(values))
+            }
+            CatalogueFunction::GeomTransform => {
+                let frame = |a: &ArrayRef| -> Result<adql_geom::Frame> {
+                    let a = cast(a, &DataType::Utf8)?;
+                    let text = a.as_string::<i32>();
+                    match (0..text.len()).find(|&row| text.is_valid(row)) {
+                        Some(row) => {
+                            adql_geom::Frame::parse(text.value(row)).or_else(|e| exec_err!("{e}"))
+                        }
+                        None => exec_err!("ivo_geom_transform needs its frames"),
+                    }
+                };
+                let (from, to) = (frame(&a[0])?, frame(&a[2])?);
+                let g = cast(&a[1], &DataType::Utf8)?;
+                let g = g.as_string::<i32>();
+                let mut values = Vec::with_capacity(rows);
+                for row in 0..rows {
+                    values.push(if g.is_valid(row) {
+                        Some(
+                            adql_geom::transform::transform(g.value(row), from, to)
+                                .or_else(|e| exec_err!("ivo_geom_transform: {e}"))?,
+                        )
+                    } else {
+                        None
                     });
                 }
                 Arc::new(StringArray::from(values))

@@ -283,7 +283,15 @@ impl GeometryUdf {
             F::Coord1 | F::Coord2 => match a[0].text(row) {
                 Some(x) => {
                     let (ra, dec) = geom(caches[0].get(x)?.coords())?;
-                    Some(if self.function == F::Coord1 { ra } else { dec })
+                    // A point written in another frame answers in it, as
+                    // `ivo_geom_transform`'s results are read.
+                    let (lon, lat) = match adql_geom::transform::named_frame(x) {
+                        Frame::Icrs => (ra, dec),
+                        frame => frame
+                            .from_icrs(adql_geom::Vec3::from_radec(ra, dec))
+                            .to_radec(),
+                    };
+                    Some(if self.function == F::Coord1 { lon } else { lat })
                 }
                 None => None,
             },

@@ -3,15 +3,19 @@
 //! shape are interchangeable. Each function is a small UDF whose kernel is in
 //! `adql-geom`; this module is the registration glue and argument handling.
 
+mod astrometry;
 mod catalogue;
 mod dali;
 mod geometry;
+mod histogram;
 mod random;
 mod sky_cells;
 
+pub use astrometry::{epoch_prop_type, AstrometryFunction, AstrometryUdf};
 pub use catalogue::{CatalogueFunction, CatalogueUdf};
 pub use dali::{stcs_to_dali, DaliShape, DaliUdf};
 pub use geometry::{GeometryFunction, GeometryUdf};
+pub use histogram::Histogram;
 pub use random::{seeded_value, SeededRand};
 pub use sky_cells::{SkyCellFunction, SkyCellUdf};
 
@@ -27,6 +31,11 @@ pub fn udf(function: GeometryFunction) -> Arc<ScalarUDF> {
 /// The UDF for a function of the IVOA UDF catalogue.
 pub fn catalogue_udf(function: CatalogueFunction) -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(CatalogueUdf::new(function)))
+}
+
+/// The UDF for an astrometric function of the IVOA UDF catalogue.
+pub fn astrometry_udf(function: AstrometryFunction) -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(AstrometryUdf::new(function)))
 }
 
 /// The UDF for `RAND(seed)`: a fresh stream per call site.
@@ -66,12 +75,14 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
         C::HealpixCenter,
         C::HasWord,
         C::HashlistHas,
+        C::GeomTransform,
     ];
     let dali = [DaliShape::Point, DaliShape::Circle, DaliShape::Polygon];
     geometry
         .into_iter()
         .map(udf)
         .chain(catalogue.into_iter().map(catalogue_udf))
+        .chain(AstrometryFunction::ALL.into_iter().map(astrometry_udf))
         .chain(dali.into_iter().map(|s| Arc::new(DaliUdf::udf(s))))
         .chain(SkyCellFunction::ALL.into_iter().map(SkyCellFunction::udf))
         .collect()
@@ -86,4 +97,20 @@ pub const CATALOGUE_FUNCTIONS_RUN: &[&str] = &[
     "ivo_hashlist_has",
     "ivo_interval_overlaps",
     "ivo_nocasematch",
+    "ivo_apply_pm",
+    "ivo_epoch_prop",
+    "ivo_epoch_prop_pos",
+    "ivo_geom_transform",
+    "ivo_to_jd",
+    "ivo_to_mjd",
+    "ivo_specconv",
+    "ivo_normal_random",
+    "ivo_string_agg",
+    "ivo_histogram",
 ];
+
+/// The aggregate UDFs a plan of this engine may call (beside DataFusion's
+/// own): what a cluster's processes register with [`all_udfs`].
+pub fn all_udafs() -> Vec<Arc<datafusion::logical_expr::AggregateUDF>> {
+    vec![Histogram::udaf()]
+}

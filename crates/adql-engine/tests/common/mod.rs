@@ -45,14 +45,16 @@ pub async fn count(engine: &adql_engine::Engine, q: &str) -> usize {
         .sum()
 }
 
-/// Runs `spatial_reference.py` into `dir` (points.parquet, expected.json) and
-/// returns expected.json.
-pub fn spatial_reference(dir: &std::path::Path) -> serde_json::Value {
+/// Runs the reference script `script` (a file of `adql-engine/tests/`) with
+/// the test Python (`needed` says what it needs, for the message if it is
+/// missing) into `dir`, and returns the `expected.json` it writes there.
+pub fn run_reference(script: &str, needed: &str, dir: &std::path::Path) -> serde_json::Value {
     std::fs::create_dir_all(dir).unwrap();
     // From this crate's directory or a sibling's (the CLI's tests include this module).
-    let script =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../adql-engine/tests/spatial_reference.py");
-    let out = std::process::Command::new(python("astropy"))
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../adql-engine/tests")
+        .join(script);
+    let out = std::process::Command::new(python(needed))
         .arg(script)
         .arg(dir)
         .output()
@@ -63,6 +65,12 @@ pub fn spatial_reference(dir: &std::path::Path) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap()
+}
+
+/// Runs `spatial_reference.py` into `dir` (points.parquet, expected.json) and
+/// returns expected.json.
+pub fn spatial_reference(dir: &std::path::Path) -> serde_json::Value {
+    run_reference("spatial_reference.py", "astropy", dir)
 }
 
 /// The pairs `spatial_reference.py` found for its crossmatch (at least 400).

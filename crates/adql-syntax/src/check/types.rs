@@ -7,7 +7,10 @@
 //! Implicit conversions that PostgreSQL-backed TAP services allow stay allowed:
 //! a number compared with a string literal that reads as a number
 //! (`calib_level = '1'`), a timestamp compared with a string literal
-//! (`t = '2023-01-01'`), numbers and timestamps in `||`.
+//! (`t = '2023-01-01'`), numbers and timestamps in `||`. An ISO-8601 string
+//! literal is a timestamp wherever one is expected (DALI's form of
+//! timestamps, how TAP clients write them), and any number goes where an
+//! integer is declared (SQL converts on assignment).
 
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
@@ -233,6 +236,24 @@ impl Checker<'_> {
         // '30' * 2: a string literal that reads as a number converts.
         if wanted == ValueKind::Numeric && numeric_string(operand) {
             return;
+        }
+        if wanted == ValueKind::Timestamp {
+            if let Some(text) = string_literal(operand) {
+                if crate::functions::is_iso_timestamp(text) {
+                    return;
+                }
+                self.error(
+                    "type-mismatch",
+                    format!(
+                        "{what} needs a timestamp, but {} is not an ISO-8601 date or date and time",
+                        subject(operand)
+                    ),
+                    operand.span(),
+                )
+                .notes
+                .push("write it as YYYY-MM-DD or YYYY-MM-DDThh:mm:ss[.fff][Z] (DALI)".into());
+                return;
+            }
         }
         if found == ValueKind::Geometry && wanted != ValueKind::Geometry {
             return self.geometry_misused(operand, what);
