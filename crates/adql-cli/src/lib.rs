@@ -246,6 +246,15 @@ struct ServeArgs {
     /// page draws footprints on a coordinate grid.
     #[arg(long, value_name = "DIR|URL")]
     hips: Option<String>,
+    /// How long the signed URLs of dataset files and previews (DataLink
+    /// `#this`, `#preview`) are accepted, in seconds.
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    url_lifetime: u64,
+    /// The key file URLs are signed with (made, random, when missing; default
+    /// DATA_DIR/url-signing.key). Servers given the same file accept each
+    /// other's URLs.
+    #[arg(long, value_name = "FILE")]
+    url_key: Option<std::path::PathBuf>,
 }
 
 /// `--snapshot DIR|URL` and `--table SCHEMA.NAME=PATH|URL`: the tables a query may read.

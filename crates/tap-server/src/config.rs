@@ -51,6 +51,13 @@ pub struct ServiceConfig {
     /// A local HiPS directory (with its `properties`) served at `/hips/`,
     /// for the page's sky view offline; set `page_hips` to `hips` with it.
     pub hips_dir: Option<PathBuf>,
+    /// How long the signed URLs of dataset files and previews (`#this`,
+    /// `#preview`) are accepted after they are handed out.
+    pub url_lifetime: Duration,
+    /// The file holding the key URLs are signed with (made, random, when
+    /// missing); `{data_dir}/url-signing.key` when not given. Servers that
+    /// share it accept each other's URLs.
+    pub url_key: Option<PathBuf>,
 }
 
 impl ServiceConfig {
@@ -75,6 +82,8 @@ impl ServiceConfig {
             rewrite_access_url: true,
             page_hips: None,
             hips_dir: None,
+            url_lifetime: Duration::from_secs(3600),
+            url_key: None,
         }
     }
 

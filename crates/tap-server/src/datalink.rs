@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use datalink::LINKS_CONTENT_TYPE;
@@ -59,6 +59,32 @@ async fn links_response(service: &Service, request: Request) -> Result<Response,
         .into_response())
 }
 
+/// The query of a signed URL.
+#[derive(Debug, serde::Deserialize)]
+pub struct Signed {
+    expires: Option<String>,
+    signature: Option<String>,
+}
+
+/// Refuses (403, with the reason) a request whose signature does not hold.
+fn check_signature(service: &Service, path: &str, signed: &Signed) -> Result<(), Box<Response>> {
+    let Some(signer) = service.datasets.signer() else {
+        return Ok(());
+    };
+    signer
+        .verify(path, signed.expires.as_deref(), signed.signature.as_deref())
+        .map_err(|e| {
+            Box::new(
+                (
+                    StatusCode::FORBIDDEN,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    format!("AuthorizationFault: {e}\n"),
+                )
+                    .into_response(),
+            )
+        })
+}
+
 /// The dataset `id` and its image file.
 async fn dataset_image(
     service: &Service,
@@ -69,8 +95,16 @@ async fn dataset_image(
     Ok((dataset, path))
 }
 
-/// `GET /api/datalink/files/{uuid}`: a dataset's FITS file.
-pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
+/// `GET /api/datalink/files/{uuid}?expires=…&signature=…`: a dataset's FITS
+/// file, for as long as its signed URL lives.
+pub async fn file(
+    State(service): State<Arc<Service>>,
+    Path(uuid): Path<String>,
+    Query(signed): Query<Signed>,
+) -> Response {
+    if let Err(refused) = check_signature(&service, &crate::datasets::file_path(&uuid), &signed) {
+        return *refused;
+    }
     let id = format!("butler://dp02/{uuid}");
     let (dataset, path) = match dataset_image(&service, &id).await {
         Ok(found) => found,
@@ -101,8 +135,16 @@ pub async fn file(State(service): State<Arc<Service>>, Path(uuid): Path<String>)
 }
 
 /// `GET /api/datalink/preview/{uuid}`: a PNG of the dataset's image, made
-/// on first use and kept beside the jobs.
-pub async fn preview(State(service): State<Arc<Service>>, Path(uuid): Path<String>) -> Response {
+/// on first use and kept beside the jobs; signed as the files are.
+pub async fn preview(
+    State(service): State<Arc<Service>>,
+    Path(uuid): Path<String>,
+    Query(signed): Query<Signed>,
+) -> Response {
+    if let Err(refused) = check_signature(&service, &crate::datasets::preview_path(&uuid), &signed)
+    {
+        return *refused;
+    }
     let id = format!("butler://dp02/{uuid}");
     let (dataset, image) = match dataset_image(&service, &id).await {
         Ok(found) => found,

@@ -115,6 +115,9 @@ pub struct Datasets {
     base_url: String,
     /// Where lookups run (the server's query runtime), or the caller's runtime.
     cpu: Option<tokio::runtime::Handle>,
+    /// Signs the file and preview links (the server's); without one they are
+    /// plain.
+    signer: Option<Arc<crate::signing::UrlSigner>>,
 }
 
 impl std::fmt::Debug for Datasets {
@@ -140,6 +143,28 @@ impl Datasets {
             images,
             base_url: base_url.trim_end_matches('/').to_string(),
             cpu,
+            signer: None,
+        }
+    }
+
+    /// These datasets with their file and preview links signed by `signer`.
+    pub fn with_signer(mut self, signer: Arc<crate::signing::UrlSigner>) -> Datasets {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// What checks the signed links, if they are signed.
+    pub fn signer(&self) -> Option<&crate::signing::UrlSigner> {
+        self.signer.as_deref()
+    }
+
+    /// The public URL of `path` (under the service's base), signed when the
+    /// links are.
+    fn link_url(&self, path: &str) -> String {
+        let url = format!("{}{path}", self.base_url);
+        match &self.signer {
+            Some(signer) => signer.sign(&url, path),
+            None => url,
         }
     }
 
@@ -354,7 +379,7 @@ impl Datasets {
         let mut links = vec![
             Link {
                 id: id.to_string(),
-                access_url: Some(format!("{base}/api/datalink/files/{}", dataset.id.uuid)),
+                access_url: Some(self.link_url(&file_path(&dataset.id.uuid))),
                 semantics: "#this".into(),
                 description: Some(format!("the {} image (FITS)", dataset.subtype)),
                 content_type: Some("image/fits".into()),
@@ -363,7 +388,7 @@ impl Datasets {
             },
             Link {
                 id: id.to_string(),
-                access_url: Some(format!("{base}/api/datalink/preview/{}", dataset.id.uuid)),
+                access_url: Some(self.link_url(&preview_path(&dataset.id.uuid))),
                 semantics: "#preview".into(),
                 description: Some("a preview of the image (PNG, asinh stretch)".into()),
                 content_type: Some("image/png".into()),
@@ -474,6 +499,16 @@ fn fault(e: &DatasetError) -> String {
         }
         DatasetError::Failed(m) => format!("Error: {m}"),
     }
+}
+
+/// The path (under the base URL) of a dataset's file, as signed.
+pub fn file_path(uuid: &str) -> String {
+    format!("/api/datalink/files/{uuid}")
+}
+
+/// The path (under the base URL) of a dataset's preview, as signed.
+pub fn preview_path(uuid: &str) -> String {
+    format!("/api/datalink/preview/{uuid}")
 }
 
 /// The links URL of a dataset ID on this service.

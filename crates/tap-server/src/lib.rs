@@ -36,6 +36,7 @@ pub mod params;
 mod router;
 mod runner;
 mod sia;
+pub mod signing;
 mod soda;
 mod tap;
 mod upload;
@@ -96,6 +97,9 @@ pub enum ServiceError {
     /// The image store is not usable.
     #[error("the image store: {0}")]
     Images(String),
+    /// The URL signing key is not usable.
+    #[error("{0}")]
+    SigningKey(#[from] signing::KeyError),
 }
 
 impl Service {
@@ -146,13 +150,19 @@ impl Service {
                 .map_err(ServiceError::Images)?,
             ),
         };
+        let key_file = config
+            .url_key
+            .clone()
+            .unwrap_or_else(|| config.data_dir.join("url-signing.key"));
+        let signer = signing::UrlSigner::from_key_file(&key_file, config.url_lifetime)?;
         let engine = Arc::new(engine);
         let datasets = datasets::Datasets::new(
             engine.clone(),
             images,
             &config.base_url,
             Some(cpu.handle().clone()),
-        );
+        )
+        .with_signer(Arc::new(signer));
         Ok(Arc::new(Service {
             datasets,
             engine,

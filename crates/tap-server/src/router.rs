@@ -39,11 +39,7 @@ pub fn router(service: Arc<Service>) -> Router {
     let datalink = Router::new()
         // DataLink 1.1 — pyvo's `getdataurl` → `DatalinkResults.from_result_url`,
         // `iter_datalinks` (POST, several IDs), TOPCAT's DataLink window.
-        .route("/links", get(datalink::links).post(datalink::links))
-        // The `#this` links' targets: the dataset files (pyvo downloads them).
-        .route("/files/{uuid}", get(datalink::file))
-        // The `#preview` links' targets: PNGs for people (TOPCAT, notebooks).
-        .route("/preview/{uuid}", get(datalink::preview));
+        .route("/links", get(datalink::links).post(datalink::links));
     let cutout = Router::new()
         // SODA 1.0 sync — pyvo's `SodaQuery.execute_stream()`, from the links
         // document's `cutout-sync` descriptor; Rubin's notebooks.
@@ -67,6 +63,11 @@ pub fn router(service: Arc<Service>) -> Router {
             service.clone(),
             auth::authenticate,
         ))
+        // The `#this` links' targets, the dataset files (pyvo downloads them),
+        // and the `#preview` links' PNGs: their signed, expiring URLs are the
+        // permission, so that a browser or curl fetches them without a token.
+        .route("/api/datalink/files/{uuid}", get(datalink::file))
+        .route("/api/datalink/preview/{uuid}", get(datalink::preview))
         // The query page for people (a browser at the service's address); public,
         // as a login page is: its calls to the API carry the token.
         .route("/", get(page::index))

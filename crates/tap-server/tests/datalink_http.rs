@@ -34,6 +34,23 @@ fn rows(document: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The access_url of the first row with `semantics` in a links document.
+fn access_url(document: &str, semantics: &str) -> String {
+    let row = document
+        .split("<TR>")
+        .skip(1)
+        .find(|tr| tr.contains(&format!(">{semantics}</TD>")))
+        .unwrap_or_else(|| panic!("no {semantics} row: {document}"));
+    let cell = row
+        .split("<TD>")
+        .nth(2)
+        .unwrap()
+        .split("</TD>")
+        .next()
+        .unwrap();
+    cell.replace("&amp;", "&")
+}
+
 #[test]
 fn links_keep_the_order_and_fault_per_id() {
     let data = common::scratch("datalink-http-links");
@@ -66,9 +83,9 @@ fn links_keep_the_order_and_fault_per_id() {
         semantics.starts_with(&["#this", "#preview", "#cutout"]),
         "{semantics:?}"
     );
-    // The preview is a PNG.
+    // The preview is a PNG, at its signed URL (no token needed).
     let preview = common::agent()
-        .get(&format!("{}/api/datalink/preview/{SEED}", server.base))
+        .get(&access_url(&r.body, "#preview"))
         .call()
         .unwrap();
     assert_eq!(preview.status(), 200);
@@ -136,20 +153,40 @@ fn ids_never_leave_the_store() {
         assert_eq!(cut.status, 404, "{crafted}: {}", cut.body);
         assert!(cut.body.starts_with("NotFoundFault: "), "{}", cut.body);
         assert!(cut.content_type.starts_with("text/plain"));
+        // Unsigned: refused before any lookup; a link's own signature on
+        // another path: refused too.
         let file = get(&format!(
             "{}/api/datalink/files/{}",
             server.base,
             enc(crafted)
         ));
-        assert_eq!(file.status, 404, "{crafted}");
+        assert!(
+            matches!(file.status, 403 | 404),
+            "{crafted}: {}",
+            file.status
+        );
+        assert!(!file.body.contains("SIMPLE"));
     }
+    let good = get(&format!(
+        "{}/api/datalink/links?ID=butler%3A%2F%2Fdp02%2F{SEED}",
+        server.base
+    ));
+    let signed = access_url(&good.body, "#this");
+    let query = signed.split_once('?').unwrap().1;
     for path in [
         "..%2Fsecret.fits",
         "%2e%2e%2fsecret.fits",
         "..%252Fsecret.fits",
+        "20d28216-534a-4102-b8a7-1c7f32a9b78c%2F..%2F..%2Fsecret",
     ] {
-        let r = get(&format!("{}/api/datalink/files/{path}", server.base));
-        assert!(r.status == 404, "{path}: {}", r.status);
+        for url in [
+            format!("{}/api/datalink/files/{path}", server.base),
+            format!("{}/api/datalink/files/{path}?{query}", server.base),
+        ] {
+            let r = get(&url);
+            assert!(matches!(r.status, 403 | 404), "{url}: {}", r.status);
+            assert!(!r.body.contains("SIMPLE"));
+        }
     }
 }
 
@@ -320,4 +357,73 @@ fn async_cutouts_run_as_uws_jobs() {
     assert!(get(&format!("{job}/error"))
         .body
         .starts_with("UsageError: "));
+}
+
+#[test]
+fn signed_links_expire_are_shared_and_resist_tampering() {
+    let data = common::scratch("datalink-http-signed");
+    let server = TestServer::start(&data, |c| {
+        c.url_lifetime = std::time::Duration::from_secs(3)
+    });
+    let links = get(&format!(
+        "{}/api/datalink/links?ID={}",
+        server.base,
+        enc(&format!("butler://dp02/{SEED}"))
+    ));
+    let this = access_url(&links.body, "#this");
+    assert!(
+        this.contains("?expires=") && this.contains("&signature="),
+        "{this}"
+    );
+    let file = get(&this);
+    assert_eq!(file.status, 200);
+    assert_eq!(file.content_type, "image/fits");
+    // Tampered: the signature, the expiry, the path; and none at all.
+    let (url, query) = this.split_once('?').unwrap();
+    let sig_at = this.find("signature=").unwrap() + "signature=".len();
+    let mut forged = this.clone();
+    let flipped = if &this[sig_at..sig_at + 1] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    forged.replace_range(sig_at..sig_at + 1, flipped);
+    let expires: u64 = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("expires="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let later = this.replace(
+        &format!("expires={expires}"),
+        &format!("expires={}", expires + 3600),
+    );
+    let other = format!(
+        "{}/api/datalink/files/00000000-0000-4000-8000-000000000000?{query}",
+        server.base
+    );
+    for (bad, why) in [
+        (forged.as_str(), "does not match"),
+        (later.as_str(), "does not match"),
+        (other.as_str(), "does not match"),
+        (url, "not signed"),
+    ] {
+        let r = get(bad);
+        assert_eq!(r.status, 403, "{bad}");
+        assert!(r.body.contains(why), "{bad}: {}", r.body);
+        assert!(r.body.starts_with("AuthorizationFault: "));
+    }
+    // A second server on the same data directory (so the same key) accepts it;
+    // one with another key does not.
+    let twin = TestServer::start(&data, |_| {});
+    let moved = this.replace(&server.base, &twin.base);
+    assert_eq!(get(&moved).status, 200);
+    let stranger_data = common::scratch("datalink-http-signed-other");
+    let stranger = TestServer::start(&stranger_data, |_| {});
+    assert_eq!(get(&this.replace(&server.base, &stranger.base)).status, 403);
+    // Past its lifetime: refused, with when.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let r = get(&this);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("expired at"), "{}", r.body);
 }

@@ -71,6 +71,8 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<ExitCode> {
             .clone()
             .map(|dir| (dir, args.images.image_layout.clone()));
         config.rewrite_access_url = !args.keep_access_url;
+        config.url_lifetime = Duration::from_secs(args.url_lifetime.max(1));
+        config.url_key = args.url_key.clone();
         match args.hips.as_deref() {
             Some(hips) if hips.contains("://") => config.page_hips = Some(hips.to_string()),
             Some(dir) => {
