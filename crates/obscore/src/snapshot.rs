@@ -188,6 +188,10 @@ pub struct Part {
     /// (absent in snapshots written before RA bounds were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_ra: Option<[f64; 2]>,
+    /// The largest `_region_reach` of its rows (absent in snapshots written
+    /// before it was recorded, and in tables without `s_region`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_reach: Option<f64>,
 }
 
 /// Where a snapshot is: a local directory, or a URL of an object store
@@ -323,6 +327,7 @@ struct PartBounds {
     coverage: Option<Coverage>,
     region_ra: Option<[f64; 2]>,
     region_dec: Option<[f64; 2]>,
+    region_reach: Option<f64>,
 }
 
 /// `[min, max]` widened by the smallest of `low` and the largest of `high`.
@@ -348,6 +353,10 @@ impl PartBounds {
         let bound = |i: usize| hidden[i].as_primitive::<Float64Type>();
         self.region_ra = widen(self.region_ra, bound(1), bound(2));
         self.region_dec = widen(self.region_dec, bound(3), bound(4));
+        // NaN-free by construction; infinite for a region without a position.
+        if let Some(reach) = arrow::compute::max(bound(5)) {
+            self.region_reach = Some(self.region_reach.map_or(reach, |r| r.max(reach)));
+        }
     }
 }
 
@@ -534,6 +543,7 @@ impl SnapshotWriter {
             coverage: part.bounds.coverage,
             region_dec: part.bounds.region_dec,
             region_ra: part.bounds.region_ra,
+            region_reach: part.bounds.region_reach,
         });
         Ok(())
     }

@@ -13,8 +13,8 @@ use datafusion::prelude::SessionContext;
 use obscore::snapshot::{Snapshot, TableMeta};
 
 pub use self::parquet::{
-    for_cluster, is_small_positional, late_scans, part_scans, LateReason, ParquetTable, PartScan,
-    RowGroupStats, SkyKey, SAMPLED_SELECTIVITY, SMALL_REGION_SQ_DEG,
+    for_cluster, is_small_positional, late_scans, part_scans, FileFacts, LateReason, ParquetTable,
+    PartScan, RowGroupStats, SkyKey, SAMPLED_SELECTIVITY, SMALL_REGION_SQ_DEG,
 };
 use crate::error::{EngineError, Result};
 
@@ -39,6 +39,58 @@ impl TableEntry {
     }
 }
 
+/// What a snapshot's sidecar records of each of its parts, as [`FileFacts`],
+/// when it has several parts in sky order and records all that the planner
+/// and file pruning use: the `_healpix` range, the positions' bounds, and,
+/// for a table with `s_region`, its bounds and largest reach. `None` (read
+/// every footer) otherwise — one part, whose footer a query reads anyway, or
+/// a sidecar written before the reach was recorded.
+fn part_facts(snapshot: &Snapshot) -> Option<Vec<FileFacts>> {
+    let manifest = &snapshot.manifest;
+    let (ra, dec) = manifest.table.position_columns()?;
+    if !manifest.sky_sorted
+        || manifest.parts.len() < 2
+        || manifest.parts.len() != manifest.files.len()
+    {
+        return None;
+    }
+    let has_regions = manifest.table.columns.iter().any(|c| c.name == "s_region");
+    let [healpix, ra_lo, ra_hi, dec_min, dec_max, reach] = obscore::snapshot::HIDDEN_COLUMNS;
+    let mut out = Vec::with_capacity(manifest.parts.len());
+    for part in &manifest.parts {
+        let mut ranges = Vec::new();
+        if let Some([lo, hi]) = part.healpix {
+            ranges.push((healpix.to_string(), (lo as f64, hi as f64)));
+        }
+        if let Some(c) = part.coverage {
+            ranges.push((ra.to_string(), (c.ra_min, c.ra_max)));
+            ranges.push((dec.to_string(), (c.dec_min, c.dec_max)));
+        }
+        if has_regions {
+            // The part's bounds hold every row's lower and upper bound alike.
+            if let Some([lo, hi]) = part.region_dec {
+                ranges.push((dec_min.to_string(), (lo, hi)));
+                ranges.push((dec_max.to_string(), (lo, hi)));
+            }
+            if let Some([lo, hi]) = part.region_ra {
+                ranges.push((ra_lo.to_string(), (lo, hi)));
+                ranges.push((ra_hi.to_string(), (lo, hi)));
+            }
+            match (part.region_reach, part.region_dec) {
+                (Some(largest), _) => ranges.push((reach.to_string(), (0.0, largest))),
+                // Regions, but their reach unrecorded: an older sidecar.
+                (None, Some(_)) => return None,
+                (None, None) => {}
+            }
+        }
+        out.push(FileFacts {
+            rows: part.rows,
+            ranges,
+        });
+    }
+    Some(out)
+}
+
 /// The tables known to a session.
 #[derive(Debug, Default, Clone)]
 pub struct Catalogue {
@@ -48,8 +100,12 @@ pub struct Catalogue {
 impl Catalogue {
     /// Registers a snapshot's table.
     pub async fn add_snapshot(&mut self, ctx: &SessionContext, snapshot: &Snapshot) -> Result<()> {
-        let table = ParquetTable::open(ctx, &snapshot.files())
-            .await
+        let files = snapshot.files();
+        let opened = match part_facts(snapshot) {
+            Some(facts) => ParquetTable::open_lazily(ctx, &files, facts).await,
+            None => ParquetTable::open(ctx, &files).await,
+        };
+        let table = opened
             .map_err(|e| e.context(format!("reading the snapshot {}", snapshot.location)))?
             .with_sky_key(
                 snapshot

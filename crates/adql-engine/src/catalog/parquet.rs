@@ -26,13 +26,11 @@ use datafusion::common::{Constraints, Result as DfResult, ScalarValue, Statistic
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
-use datafusion::object_store::ObjectStoreExt;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
-use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
+use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics as ParquetStatistics;
 
 mod lookup;
@@ -50,8 +48,19 @@ pub const SMALL_REGION_SQ_DEG: f64 = 412.53;
 /// faster.
 pub const SAMPLED_SELECTIVITY: f64 = 0.01;
 
+/// What a table's metadata says of one of its files, so that its footer is
+/// read only when a scan opens it: its rows and the ranges of some columns (a
+/// snapshot's sidecar records them for each part).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileFacts {
+    /// Rows in the file.
+    pub rows: u64,
+    /// Column → its smallest and largest value in the file.
+    pub ranges: Vec<(String, (f64, f64))>,
+}
+
 /// Per-row-group minimum and maximum of a Parquet file's numeric columns, from
-/// its footer.
+/// its footer (or, for a file known by its [`FileFacts`], one range per column).
 #[derive(Debug, Default, Clone)]
 pub struct RowGroupStats {
     row_groups: usize,
@@ -62,26 +71,60 @@ pub struct RowGroupStats {
 }
 
 impl RowGroupStats {
-    /// Adds the row groups of another file of the same table.
-    pub fn append(&mut self, metadata: &ParquetMetaData) {
-        let before = self.row_groups;
-        let after = before + metadata.num_row_groups();
+    /// A file's row groups, from its footer.
+    pub fn of_footer(metadata: &ParquetMetaData) -> RowGroupStats {
+        let row_groups = metadata.num_row_groups();
+        let mut ranges: HashMap<String, Vec<Option<(f64, f64)>>> = HashMap::new();
         for (index, row_group) in metadata.row_groups().iter().enumerate() {
             for column in row_group.columns() {
-                let slot = self
-                    .ranges
+                ranges
                     .entry(column.column_path().string())
-                    .or_insert_with(|| vec![None; before]);
-                slot.resize(after, None);
-                slot[before + index] = column.statistics().and_then(numeric_range);
+                    .or_insert_with(|| vec![None; row_groups])[index] =
+                    column.statistics().and_then(numeric_range);
             }
         }
-        // Columns this file lacks: no statistics for its row groups.
+        RowGroupStats {
+            row_groups,
+            rows: metadata.file_metadata().num_rows().max(0) as u64,
+            ranges,
+        }
+    }
+
+    /// A file known only by its [`FileFacts`], as if it were one row group.
+    pub fn of_facts(facts: &FileFacts) -> RowGroupStats {
+        RowGroupStats {
+            row_groups: 1,
+            rows: facts.rows,
+            ranges: facts
+                .ranges
+                .iter()
+                .map(|(column, range)| (column.clone(), vec![Some(*range)]))
+                .collect(),
+        }
+    }
+
+    /// Adds the row groups of another file of the same table.
+    pub fn append(&mut self, metadata: &ParquetMetaData) {
+        self.extend(&RowGroupStats::of_footer(metadata));
+    }
+
+    /// Adds `other`'s row groups after these.
+    pub fn extend(&mut self, other: &RowGroupStats) {
+        let before = self.row_groups;
+        let after = before + other.row_groups;
+        for (column, ranges) in &other.ranges {
+            let slot = self
+                .ranges
+                .entry(column.clone())
+                .or_insert_with(|| vec![None; before]);
+            slot.extend(ranges.iter().copied());
+        }
+        // Columns one side lacks: no statistics for its row groups.
         for slot in self.ranges.values_mut() {
             slot.resize(after, None);
         }
         self.row_groups = after;
-        self.rows += metadata.file_metadata().num_rows().max(0) as u64;
+        self.rows += other.rows;
     }
 
     /// The number of rows.
@@ -225,13 +268,44 @@ impl std::fmt::Display for LateReason {
 impl ParquetTable {
     /// Opens the Parquet files at `locations` (one table; the files share a
     /// schema): local paths, or URLs of an object store (see [`crate::storage`]).
+    /// Every footer is read now.
     pub async fn open(ctx: &SessionContext, locations: &[String]) -> DfResult<ParquetTable> {
+        Self::open_with(ctx, locations, None).await
+    }
+
+    /// Opens the Parquet files at `locations` knowing each one's [`FileFacts`]
+    /// (in the same order): only the first file's footer is read now, for the
+    /// schema, and the others' when a scan opens them — a table of many parts
+    /// opens in the time of one. Files are then pruned on the facts' ranges,
+    /// and the planner sees one range per file instead of per row group.
+    pub async fn open_lazily(
+        ctx: &SessionContext,
+        locations: &[String],
+        facts: Vec<FileFacts>,
+    ) -> DfResult<ParquetTable> {
+        if facts.len() != locations.len() {
+            return Err(datafusion::error::DataFusionError::Internal(format!(
+                "{} files but facts of {}",
+                locations.len(),
+                facts.len()
+            )));
+        }
+        Self::open_with(ctx, locations, Some(facts)).await
+    }
+
+    async fn open_with(
+        ctx: &SessionContext,
+        locations: &[String],
+        facts: Option<Vec<FileFacts>>,
+    ) -> DfResult<ParquetTable> {
         if locations.is_empty() {
             return Err(datafusion::error::DataFusionError::Plan(
                 "no Parquet files to read".into(),
             ));
         }
+        let footers = ctx.runtime_env().cache_manager.get_file_metadata_cache();
         let mut urls = Vec::with_capacity(locations.len());
+        let mut files = Vec::with_capacity(locations.len());
         for location in locations {
             if crate::storage::is_url(location) {
                 crate::storage::register(ctx, location)
@@ -242,7 +316,18 @@ impl ParquetTable {
                     datafusion::error::DataFusionError::IoError(e).context(location.clone())
                 })?;
             }
-            urls.push(ListingTableUrl::parse(location)?);
+            let url = ListingTableUrl::parse(location)?;
+            let store = ctx
+                .runtime_env()
+                .object_store(&url)
+                .map_err(|e| e.context(location.clone()))?;
+            files.push(lookup::TableFile::new(
+                location.clone(),
+                store,
+                url.prefix().clone(),
+                Arc::clone(&footers),
+            ));
+            urls.push(url);
         }
         let listing = |late: bool| {
             let mut table_options = ctx.copied_table_options();
@@ -258,37 +343,27 @@ impl ParquetTable {
             options.file_extension = String::new();
             options
         };
-        // Every footer, read once into DataFusion's metadata cache (the schema
-        // and the scans find it there): its row-group statistics, and an error
-        // naming the file if it is missing or not Parquet.
-        let mut stats = RowGroupStats::default();
-        let mut file_stats = Vec::with_capacity(urls.len());
-        let mut files = Vec::with_capacity(urls.len());
-        for (url, location) in urls.iter().zip(locations) {
-            let (store, object, footer) = async {
-                let store = ctx.runtime_env().object_store(url)?;
-                let object = store.head(url.prefix()).await?;
-                let footer = DFParquetMetadata::new(store.as_ref(), &object)
-                    .with_file_metadata_cache(Some(
-                        ctx.runtime_env().cache_manager.get_file_metadata_cache(),
-                    ))
-                    .with_page_index_policy(Some(PageIndexPolicy::Skip))
-                    .fetch_metadata()
-                    .await?;
-                DfResult::Ok((store, object, footer))
+        // Footers are read into DataFusion's metadata cache (the schema and
+        // the scans find them there), with an error naming the file if it is
+        // missing or not Parquet: the first one's now, for the schema; every
+        // one's now unless the facts stand in for them (read concurrently).
+        let file_stats: Vec<RowGroupStats> = match facts {
+            Some(facts) => {
+                files[0].opened().await?;
+                facts.iter().map(RowGroupStats::of_facts).collect()
             }
-            .await
-            .map_err(|e: datafusion::error::DataFusionError| e.context(location.clone()))?;
-            stats.append(&footer);
-            let mut own = RowGroupStats::default();
-            own.append(&footer);
-            file_stats.push(own);
-            files.push(lookup::TableFile::new(
-                location.clone(),
-                store,
-                object,
-                footer,
-            ));
+            None => {
+                futures::future::try_join_all(files.iter().map(|file| async {
+                    Ok::<_, datafusion::error::DataFusionError>(RowGroupStats::of_footer(
+                        &file.opened().await?.footer,
+                    ))
+                }))
+                .await?
+            }
+        };
+        let mut stats = RowGroupStats::default();
+        for own in &file_stats {
+            stats.extend(own);
         }
         let eager_options = listing(false);
         let schema = eager_options
@@ -447,8 +522,8 @@ impl ParquetTable {
             .filter(|&i| names.contains(schema.field(i).name().as_str()))
             .collect();
         let file = self.files.first()?;
-        let footer = file.footer();
-        let reader = file.reader().ok()?;
+        let footer = &file.opened().await.ok()?.footer;
+        let reader = file.reader().await.ok()?;
         // The footer read at open; columns read as the table reads them
         // (string columns as views).
         let options = ArrowReaderOptions::new().with_schema(Arc::clone(&schema));
@@ -711,6 +786,30 @@ mod tests {
         );
         assert!(is_small_positional(&four.lt_eq(lit(1.0))));
         assert!(!is_small_positional(&col("calib_level").eq(lit(1))));
+    }
+
+    #[test]
+    fn facts_stand_in_for_footers_one_range_per_file() {
+        let file = |rows: u64, lo: f64, hi: f64| FileFacts {
+            rows,
+            ranges: vec![("_healpix".into(), (lo, hi))],
+        };
+        let mut stats = RowGroupStats::default();
+        stats.extend(&RowGroupStats::of_facts(&file(10, 0.0, 99.0)));
+        stats.extend(&RowGroupStats::of_facts(&FileFacts {
+            rows: 5,
+            ranges: vec![
+                ("_healpix".into(), (100.0, 199.0)),
+                ("_region_reach".into(), (0.0, 0.17)),
+            ],
+        }));
+        assert_eq!((stats.rows(), stats.row_groups()), (15, 2));
+        assert_eq!(stats.range("_healpix"), Some((0.0, 199.0)));
+        // Known for one file only: unknown for the table.
+        assert_eq!(stats.range("_region_reach"), None);
+        assert_eq!(stats.row_group_range("_region_reach", 1), Some((0.0, 0.17)));
+        assert!(stats.skips("_healpix", &[(120.0, 130.0)]));
+        assert!(!stats.skips("_healpix", &[(50.0, 150.0)]));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use datafusion::datasource::physical_plan::parquet::{
     DefaultParquetFileReaderFactory, ParquetFileReaderFactory,
 };
 use datafusion::datasource::TableProvider;
+use datafusion::execution::cache::cache_manager::FileMetadataCache;
 use datafusion::object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use datafusion::physical_plan::metrics::ExecutionPlanMetricsSet;
 use futures::TryStreamExt;
@@ -40,8 +41,14 @@ use super::ParquetTable;
 pub(super) struct TableFile {
     path: String,
     store: Arc<dyn ObjectStore>,
-    object: ObjectMeta,
-    footer: Arc<ParquetMetaData>,
+    /// Its path in `store`.
+    location: datafusion::object_store::path::Path,
+    /// The session's footer cache, which the scans read footers through too.
+    footers: Arc<FileMetadataCache>,
+    /// Its size and footer (without the page index): read when the table is
+    /// opened, or, for a table whose files are known from its metadata, on
+    /// first use.
+    opened: tokio::sync::OnceCell<OpenedFile>,
     /// The footer with the page index, read on the first lookup.
     indexed: tokio::sync::OnceCell<Arc<ParquetMetaData>>,
     /// Leaf column → its row groups' bloom filters (`None` where a row group
@@ -49,6 +56,12 @@ pub(super) struct TableFile {
     blooms: Mutex<HashMap<usize, Arc<Vec<Option<Sbbf>>>>>,
     /// The dataset-ID index beside the file, if there is one (read once).
     ids: tokio::sync::OnceCell<Option<IdIndex>>,
+}
+
+/// A file's object metadata and footer.
+pub(super) struct OpenedFile {
+    pub(super) object: ObjectMeta,
+    pub(super) footer: Arc<ParquetMetaData>,
 }
 
 impl std::fmt::Debug for TableFile {
@@ -60,18 +73,20 @@ impl std::fmt::Debug for TableFile {
 }
 
 impl TableFile {
-    /// The file at `path`, in `store` as `object`, whose footer is `footer`.
+    /// The file at `path`, `location` in `store`; its footer is read (through
+    /// `footers`) by [`TableFile::opened`].
     pub(super) fn new(
         path: String,
         store: Arc<dyn ObjectStore>,
-        object: ObjectMeta,
-        footer: Arc<ParquetMetaData>,
+        location: datafusion::object_store::path::Path,
+        footers: Arc<FileMetadataCache>,
     ) -> TableFile {
         TableFile {
             path,
             store,
-            object,
-            footer,
+            location,
+            footers,
+            opened: tokio::sync::OnceCell::new(),
             indexed: tokio::sync::OnceCell::new(),
             blooms: Mutex::new(HashMap::new()),
             ids: tokio::sync::OnceCell::new(),
@@ -83,14 +98,25 @@ impl TableFile {
         &self.path
     }
 
-    /// Its footer, as read when the table was opened.
-    pub(super) fn footer(&self) -> &Arc<ParquetMetaData> {
-        &self.footer
+    /// Its size and footer, read once (errors name the file).
+    pub(super) async fn opened(&self) -> DfResult<&OpenedFile> {
+        self.opened
+            .get_or_try_init(|| async {
+                let object = self.store.head(&self.location).await?;
+                let footer = DFParquetMetadata::new(self.store.as_ref(), &object)
+                    .with_file_metadata_cache(Some(Arc::clone(&self.footers)))
+                    .with_page_index_policy(Some(PageIndexPolicy::Skip))
+                    .fetch_metadata()
+                    .await?;
+                DfResult::Ok(OpenedFile { object, footer })
+            })
+            .await
+            .map_err(|e: DataFusionError| e.context(self.path.clone()))
     }
 
     /// Where the ID index would be: beside the file, extension `.ids`.
     fn index_location(&self) -> datafusion::object_store::path::Path {
-        let here = std::path::Path::new(self.object.location.as_ref());
+        let here = std::path::Path::new(self.location.as_ref());
         datafusion::object_store::path::Path::from(
             here.with_extension(obscore::id_index::EXTENSION)
                 .to_string_lossy()
@@ -135,7 +161,7 @@ impl TableFile {
         let mut out: Vec<(usize, Vec<u64>)> = Vec::new();
         let mut start = 0u64;
         let mut rows = rows.into_iter().peekable();
-        for (group, meta) in self.footer.row_groups().iter().enumerate() {
+        for (group, meta) in self.opened().await?.footer.row_groups().iter().enumerate() {
             let end = start + meta.num_rows() as u64;
             let mut here = Vec::new();
             while let Some(row) = rows.next_if(|r| *r < end) {
@@ -150,8 +176,8 @@ impl TableFile {
     }
 
     /// The leaf column `key` is (the tables are flat).
-    fn leaf(&self, key: &str) -> DfResult<usize> {
-        let descriptor = self.footer.file_metadata().schema_descr();
+    async fn leaf(&self, key: &str) -> DfResult<usize> {
+        let descriptor = self.opened().await?.footer.file_metadata().schema_descr();
         descriptor
             .columns()
             .iter()
@@ -160,10 +186,11 @@ impl TableFile {
     }
 
     /// A reader of the file through its object store (ranged reads).
-    pub(super) fn reader(&self) -> DfResult<Box<dyn AsyncFileReader>> {
+    pub(super) async fn reader(&self) -> DfResult<Box<dyn AsyncFileReader>> {
+        let object = self.opened().await?.object.clone();
         let reader = DefaultParquetFileReaderFactory::new(Arc::clone(&self.store)).create_reader(
             0,
-            PartitionedFile::from(self.object.clone()),
+            PartitionedFile::from(object),
             None,
             &ExecutionPlanMetricsSet::new(),
         )?;
@@ -174,14 +201,15 @@ impl TableFile {
         if let Some(known) = self.blooms.lock().expect("not poisoned").get(&leaf) {
             return Ok(Arc::clone(known));
         }
+        let footer = &self.opened().await?.footer;
         let metadata = ArrowReaderMetadata::try_new(
-            Arc::clone(&self.footer),
+            Arc::clone(footer),
             ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Skip),
         )?;
         let mut builder =
-            ParquetRecordBatchStreamBuilder::new_with_metadata(self.reader()?, metadata);
-        let mut filters = Vec::with_capacity(self.footer.num_row_groups());
-        for row_group in 0..self.footer.num_row_groups() {
+            ParquetRecordBatchStreamBuilder::new_with_metadata(self.reader().await?, metadata);
+        let mut filters = Vec::with_capacity(footer.num_row_groups());
+        for row_group in 0..footer.num_row_groups() {
             filters.push(
                 builder
                     .get_row_group_column_bloom_filter(row_group, leaf)
@@ -201,7 +229,7 @@ impl TableFile {
         let blooms = self.bloom_filters(leaf).await?;
         let bytes = value.as_bytes();
         let mut out = Vec::new();
-        for (index, row_group) in self.footer.row_groups().iter().enumerate() {
+        for (index, row_group) in self.opened().await?.footer.row_groups().iter().enumerate() {
             // Min/max (possibly truncated, still bounds) rule out sorted keys.
             if let Some(ParquetStatistics::ByteArray(s)) = row_group.column(leaf).statistics() {
                 let below = s.min_opt().is_some_and(|min| bytes < min.data());
@@ -229,8 +257,9 @@ impl TableFile {
         value: &str,
         columns: &[&str],
     ) -> DfResult<Vec<RecordBatch>> {
-        let descriptor = self.footer.file_metadata().schema_descr();
-        let leaf = self.leaf(key)?;
+        let opened = self.opened().await?;
+        let descriptor = opened.footer.file_metadata().schema_descr();
+        let leaf = self.leaf(key).await?;
         let roots = |names: &[&str]| -> DfResult<Vec<usize>> {
             let fields = descriptor.root_schema().get_fields();
             names
@@ -256,7 +285,7 @@ impl TableFile {
             Some(found) => {
                 let mut selectors = Vec::new();
                 for (group, offsets) in found {
-                    let rows = self.footer.row_group(*group).num_rows() as usize;
+                    let rows = opened.footer.row_group(*group).num_rows() as usize;
                     let mut at = 0;
                     for &offset in offsets {
                         let offset = offset as usize;
@@ -277,7 +306,7 @@ impl TableFile {
         let indexed = self
             .indexed
             .get_or_try_init(|| async {
-                DFParquetMetadata::new(self.store.as_ref(), &self.object)
+                DFParquetMetadata::new(self.store.as_ref(), &opened.object)
                     .with_page_index_policy(Some(PageIndexPolicy::Optional))
                     .fetch_metadata()
                     .await
@@ -287,7 +316,8 @@ impl TableFile {
             Arc::clone(indexed),
             ArrowReaderOptions::new().with_schema(Arc::clone(schema)),
         )?;
-        let builder = ParquetRecordBatchStreamBuilder::new_with_metadata(self.reader()?, metadata);
+        let builder =
+            ParquetRecordBatchStreamBuilder::new_with_metadata(self.reader().await?, metadata);
         let key_mask = ProjectionMask::roots(builder.parquet_schema(), key_root);
         let mask = ProjectionMask::roots(builder.parquet_schema(), wanted);
         let target = value.to_string();
@@ -324,12 +354,12 @@ impl ParquetTable {
     pub async fn lookup_row_groups(&self, key: &str, value: &str) -> DfResult<(usize, usize)> {
         let (mut read, mut total) = (0, 0);
         for file in &self.files {
-            let leaf = file.leaf(key)?;
+            let leaf = file.leaf(key).await?;
             read += match file.indexed_rows(value).await? {
                 Some(found) if key == obscore::snapshot::KEYED_COLUMNS[0] => found.len(),
                 _ => file.candidates(leaf, value).await?.len(),
             };
-            total += file.footer.num_row_groups();
+            total += file.opened().await?.footer.num_row_groups();
         }
         Ok((read, total))
     }
