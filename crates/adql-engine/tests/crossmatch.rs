@@ -316,6 +316,17 @@ async fn uploads_joined_with_obscore_equal_the_nested_loop() {
         let plan = spatial.plan_with_uploads(&q, &uploads).unwrap().plan;
         let plan = plan.display_indent().to_string();
         assert_eq!(plan.contains("o._healpix >= Int64("), pruned, "{q}\n{plan}");
+        // 300 targets against a dense ObsCore: cells finer than the rule
+        // without densities gives for the coadds' reach (depth 8).
+        if pruned {
+            let depth: u8 = plan
+                .split("adql_sky_cells(Int64(")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
+                .and_then(|d| d.parse().ok())
+                .unwrap_or_else(|| panic!("no depth in\n{plan}"));
+            assert!(depth > 8, "{q}: depth {depth}");
+        }
     }
 }
 

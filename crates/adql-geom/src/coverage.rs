@@ -117,6 +117,49 @@ pub fn join_depth_scaled(radius: f64, across: f64) -> u8 {
     depth.clamp(0.0, f64::from(JOIN_MAX_DEPTH)) as u8
 }
 
+/// Rows the expanded side of a positional join may grow to when
+/// [`join_depth_dense`] makes its cells finer.
+pub const DENSE_JOIN_MAX_ROWS: u64 = 16_000_000;
+
+/// The cost of keying one expanded row in one more cell (its cone's cells,
+/// the row copied, the hash table's entry) over that of one candidate pair
+/// (the hash join's match and the exact test), measured on this project's
+/// joins: ~200 ns and ~120 ns.
+const CELL_TO_PAIR_COST: f64 = 1.7;
+
+/// The depth at which a positional join keys rows when the keyed side's
+/// density is known: cones of at most `radius` degrees, `expanded_rows` of
+/// them, against `keyed_per_sq_deg` keyed rows a square degree. With cells
+/// `s` across, a cone covers about π(r + 0.7 s)² — as s⁻² of that in cells
+/// (expanded rows) and as the density times it in candidate pairs; their
+/// weighted sum is least at s = ∛(1.43 · r · cost ratio / density). A dense
+/// catalogue against a few targets thus gets finer cells than `depth` (the
+/// rule without densities), never coarser ones, and never so fine that the
+/// expanded side passes [`DENSE_JOIN_MAX_ROWS`].
+pub fn join_depth_dense(radius: f64, depth: u8, keyed_per_sq_deg: f64, expanded_rows: u64) -> u8 {
+    const BASE_CELL_DEGREES: f64 = 58.63;
+    if !(radius > 0.0 && radius < 30.0 && keyed_per_sq_deg > 0.0 && keyed_per_sq_deg.is_finite()) {
+        return depth;
+    }
+    let best = (1.43 * radius * CELL_TO_PAIR_COST / keyed_per_sq_deg).cbrt();
+    let best_depth = (BASE_CELL_DEGREES / best)
+        .log2()
+        .round()
+        .clamp(0.0, f64::from(JOIN_MAX_DEPTH)) as u8;
+    let cells_per_cone = |d: u8| {
+        let cell = BASE_CELL_DEGREES / f64::from(1u32 << d);
+        let reach = radius + 0.7 * cell;
+        (std::f64::consts::PI * reach * reach / (cell * cell)).max(1.0)
+    };
+    let mut chosen = best_depth.max(depth);
+    while chosen > depth
+        && expanded_rows as f64 * cells_per_cone(chosen) > DENSE_JOIN_MAX_ROWS as f64
+    {
+        chosen -= 1;
+    }
+    chosen
+}
+
 /// The nested cells at `depth` that the cone of `radius` degrees around
 /// (ra, dec) touches, each once, in order: conservatively (every cell holding
 /// a point of the cone is listed, and a few beside it may be). `None` when
@@ -222,6 +265,27 @@ mod tests {
         // Cells one radius across: two depths deeper than four radii.
         assert_eq!(join_depth_scaled(0.2, 1.0), 8);
         assert_eq!(join_depth_scaled(0.2, 4.0), join_depth(0.2));
+        // 10,000 targets against 8.5 M footprints over ~750 deg², regions
+        // reaching 0.166°: cells of ~0.03° (depth 11), not 0.23° (depth 8).
+        assert_eq!(join_depth_dense(0.166, 8, 11_350.0, 10_000), 11);
+        // 1 M × 10 M points over 100 deg² at 1″: the rule's depth 15 stands.
+        assert_eq!(join_depth_dense(1.0 / 3600.0, 15, 100_000.0, 1_000_000), 15);
+        // A sparse keyed side never makes cells coarser.
+        assert_eq!(join_depth_dense(0.166, 8, 13.0, 8_000_000), 8);
+        // Too many expanded rows at the best depth: back towards the rule's.
+        assert_eq!(join_depth_dense(0.166, 8, 11_350.0, 3_000_000), 8);
+        assert_eq!(join_depth_dense(0.166, 8, 11_350.0, 1_000_000), 9);
+        assert_eq!(join_depth_dense(0.166, 8, 11_350.0, 200_000), 10);
+        // Unknown or degenerate densities and radii keep the rule's depth.
+        for (r, density) in [
+            (0.0, 1e4),
+            (f64::NAN, 1e4),
+            (0.1, 0.0),
+            (0.1, f64::INFINITY),
+            (40.0, 1e4),
+        ] {
+            assert_eq!(join_depth_dense(r, 7, density, 10), 7);
+        }
     }
 
     #[test]

@@ -70,6 +70,14 @@ const REFERENCE_POSITIONS: [&str; 20] = [
 
 /// Parses an STC-S region.
 pub fn parse(text: &str) -> Result<Region, GeomError> {
+    if let Some(region) = plain_polygon(text) {
+        return region;
+    }
+    parse_general(text)
+}
+
+/// Parses an STC-S region with the general reader.
+fn parse_general(text: &str) -> Result<Region, GeomError> {
     let mut p = Reader {
         text,
         pos: 0,
@@ -82,6 +90,36 @@ pub fn parse(text: &str) -> Result<Region, GeomError> {
     }
     Ok(region)
 }
+
+/// `POLYGON ICRS` and plain decimal numbers, one space apart — how archives
+/// write nearly every `s_region`, read once per candidate pair in a
+/// positional join — read without the general reader's token look-ups: the
+/// same numbers (see [`parse_decimal`]) and so the same polygon, or its
+/// error. `None` for anything else, which the general reader then reads.
+fn plain_polygon(text: &str) -> Option<Result<Region, GeomError>> {
+    let numbers = text.strip_prefix("POLYGON ICRS ")?;
+    let mut values = [0.0f64; 2 * PLAIN_POLYGON_VERTICES];
+    let mut count = 0;
+    for token in numbers.split(' ') {
+        if count == values.len() {
+            return None;
+        }
+        values[count] = parse_decimal(token)?;
+        count += 1;
+    }
+    if count < 6 || count % 2 != 0 {
+        return None;
+    }
+    let vertices: Result<Vec<Point>, GeomError> = values[..count]
+        .chunks_exact(2)
+        .map(|pair| Point::new(pair[0], pair[1]))
+        .collect();
+    Some(vertices.and_then(Polygon::new).map(Region::Polygon))
+}
+
+/// The most vertices [`plain_polygon`] reads; longer polygons take the
+/// general reader.
+const PLAIN_POLYGON_VERTICES: usize = 16;
 
 struct Reader<'a> {
     text: &'a str,
@@ -414,6 +452,42 @@ impl Display for Region {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_polygons_read_as_the_general_reader_reads_them() {
+        let texts = [
+            "POLYGON ICRS 74.062067 -34.224055 73.862761 -34.377408 74.048737 -34.542063 74.248093 -34.388409",
+            "POLYGON ICRS 359.9 -1 0.1 -1 0.1 1 359.9 1",
+            "POLYGON ICRS 10 89.9 130 89.9 250 89.9",
+            // Clockwise: the small side is kept all the same.
+            "POLYGON ICRS 10 20 10 21 11 21 11 20",
+            // Errors: odd count, too few vertices, a latitude out of range,
+            // a repeated vertex, collinear vertices.
+            "POLYGON ICRS 10 20 11 20 11",
+            "POLYGON ICRS 10 20 11 20",
+            "POLYGON ICRS 10 20 11 95 12 21",
+            "POLYGON ICRS 10 20 10 20 11 21",
+            "POLYGON ICRS 10 0 11 0 12 0",
+            // Not plain: the general reader alone.
+            "POLYGON ICRS 10 20 11 20 11 21 ",
+            "POLYGON  ICRS 10 20 11 20 11 21",
+            "polygon icrs 10 20 11 20 11 21",
+            "POLYGON ICRS 1e1 20 11 20 11 21",
+            "POLYGON ICRS 10 20 11 20 11 21 UNIT deg",
+            "POLYGON ICRS 10.1234567890123456 20 11 20 11 21",
+        ];
+        for text in texts {
+            let (fast, general) = (parse(text), parse_general(text));
+            match (&fast, &general) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{text}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text}"),
+                _ => panic!("{text}: {fast:?} against {general:?}"),
+            }
+        }
+        assert!(plain_polygon(texts[0]).is_some());
+        assert!(plain_polygon(texts[9]).is_none());
+        assert!(plain_polygon(texts[12]).is_none());
+    }
 
     #[test]
     fn archive_forms() {
