@@ -123,6 +123,18 @@ impl Footprint {
         }
     }
 
+    /// The columns of its centre, when it is a cone around a table's position.
+    fn centre_columns(&self) -> Option<(&Column, &Column)> {
+        match self {
+            Footprint::Cone {
+                ra: Expr::Column(ra),
+                dec: Expr::Column(dec),
+                ..
+            } => Some((ra, dec)),
+            _ => None,
+        }
+    }
+
     /// How far the footprint reaches from its centre, per row.
     fn extent(&self) -> Expr {
         match self {
@@ -457,14 +469,7 @@ fn column_range(plan: &LogicalPlan, column: &Column) -> Option<(f64, f64)> {
 /// positions' RA/Dec bounds (an underestimate where they leave gaps, which
 /// only keeps cells coarser). `None` when either is unknown.
 fn keyed_density(plan: &LogicalPlan, keyed: &Footprint) -> Option<f64> {
-    let Footprint::Cone {
-        ra: Expr::Column(ra),
-        dec: Expr::Column(dec),
-        ..
-    } = keyed
-    else {
-        return None;
-    };
+    let (ra, dec) = keyed.centre_columns()?;
     let rows = table_rows(plan)? as f64;
     let (ra_min, ra_max) = column_range(plan, ra)?;
     let (dec_min, dec_max) = column_range(plan, dec)?;
@@ -579,14 +584,7 @@ fn sky_order_filter(
     depth: u8,
     more: f64,
 ) -> Option<Expr> {
-    let Footprint::Cone {
-        ra: Expr::Column(ra),
-        dec: Expr::Column(dec),
-        ..
-    } = keyed
-    else {
-        return None;
-    };
+    let (ra, dec) = keyed.centre_columns()?;
     let key = sky_key(keyed_input, ra)?;
     if ra.relation != dec.relation || key.ra != ra.name || key.dec != dec.name {
         return None;
