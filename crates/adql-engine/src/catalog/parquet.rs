@@ -496,6 +496,10 @@ impl ParquetTable {
     ) -> DfResult<Arc<ListingTable>> {
         let late = self.late_reason(state, filters, projection).await.is_some();
         let mut files = self.files_for(filters);
+        // Every file the scan opens is there and is Parquet: a listing of a
+        // missing object is empty, not an error, and a table opened lazily
+        // has not looked yet (its footers, read here, are the scan's too).
+        futures::future::try_join_all(files.iter().map(|&i| self.files[i].opened())).await?;
         if files.len() == self.files.len() {
             return Ok(Arc::clone(if late { &self.late } else { &self.eager }));
         }
