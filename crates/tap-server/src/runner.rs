@@ -77,7 +77,7 @@ async fn run(
     id: &str,
     aborted: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), crate::jobs::StoreError> {
-    let Some(_slot) = service.limiter.job_slot().await else {
+    let Some(slot) = service.limiter.job_slot().await else {
         return Ok(());
     };
     let Some(job) = service.modify_job(id, |job| {
@@ -95,6 +95,9 @@ async fn run(
         return Ok(());
     }
     let outcome = execute_job(service, &job, aborted).await;
+    // Free before the phase says the job ended: a client that starts its next
+    // job on seeing it finds the slot free.
+    drop(slot);
     service.modify_job(id, |job| {
         // An abort or a deletion while running wins over the outcome.
         if job.phase != Phase::Executing {

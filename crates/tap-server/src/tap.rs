@@ -112,7 +112,11 @@ pub(crate) async fn respond(service: Arc<Service>, job: QueryJob) -> Result<Resp
     let format = job.format;
     let never_cancelled = service.never_cancelled();
     tokio::task::spawn_blocking(move || {
-        let _slot = permit;
+        // The slot is given back before the client can see the end of the
+        // answer (the body's last chunk or the error), so that a client which
+        // sends its next query at once finds it free.
+        let slot = permit;
+        let body_open = chunks.clone();
         let first = std::cell::Cell::new(Some(first_tx));
         let out = ChannelWriter::new(chunks);
         let outcome = execute::write_result(
@@ -131,6 +135,7 @@ pub(crate) async fn respond(service: Arc<Service>, job: QueryJob) -> Result<Resp
                 }
             },
         );
+        drop(slot);
         if let Err(e) = outcome {
             match first.take() {
                 Some(tx) => {
@@ -139,6 +144,7 @@ pub(crate) async fn respond(service: Arc<Service>, job: QueryJob) -> Result<Resp
                 None => tracing::warn!(error = %e, "a sync result ended early"),
             }
         }
+        drop(body_open);
     });
     match first_rx.await {
         Ok(Ok(())) => {}

@@ -478,6 +478,30 @@ fn overload_timeouts_and_request_limits() {
         ],
     );
     assert_eq!(ok.status, 200);
+    // With one slot and no queue, a client that sends its next query as soon
+    // as the last answer (or error) ends is never turned away.
+    for _ in 0..20 {
+        let failed = sync(
+            &server,
+            &[
+                ("LANG", "ADQL"),
+                (
+                    "QUERY",
+                    "SELECT TOP 1 1 / (s_xel1 - s_xel1) FROM ivoa.ObsCore",
+                ),
+            ],
+        );
+        assert_eq!(failed.status, 500, "{}", failed.body);
+        let ok = sync(
+            &server,
+            &[
+                ("LANG", "ADQL"),
+                ("QUERY", "SELECT TOP 1 obs_id FROM ivoa.ObsCore"),
+                ("RESPONSEFORMAT", "csv"),
+            ],
+        );
+        assert_eq!(ok.status, 200, "{}", ok.body);
+    }
     // A request larger than the limit.
     let big = "x".repeat(100 * 1024);
     let r = sync(&server, &[("LANG", "ADQL"), ("QUERY", &big)]);
