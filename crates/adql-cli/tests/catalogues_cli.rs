@@ -6,6 +6,9 @@
 mod common;
 use common::adql;
 
+#[path = "../../../testdata/s3.rs"]
+mod s3;
+
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -249,10 +252,11 @@ fn python() -> std::path::PathBuf {
     venv
 }
 
-/// A catalogue hats-import wrote, read in place with `--table`: all its rows
-/// as pyarrow reads them; cones across RA 0 and at the pole equal the same
-/// cones over the input file, opening a few of its partitions; a crossmatch
-/// with the input is a spatial join with the nested loop's pairs.
+/// A catalogue hats-import wrote (a collection with a margin), read in place
+/// with `--table`: all its rows as pyarrow reads them; cones across RA 0 and
+/// at the pole equal the same cones over the input file, opening a few of its
+/// partitions; a crossmatch with the input is a spatial join with the nested
+/// loop's pairs; the same collection in S3 gives the same rows and cones.
 #[test]
 fn a_hats_catalogue_is_a_table() {
     let dir = std::env::temp_dir().join(format!("adql-cli-hats-{}", std::process::id()));
@@ -265,7 +269,9 @@ fn a_hats_catalogue_is_a_table() {
         .output()
         .unwrap();
     assert!(made.status.success(), "{}", stderr(&made));
-    let hats = format!("cat.objects={}", dir.join("hats/objects").display());
+    // The collection (the catalogue and its margin) is opened as its catalogue.
+    let collection = dir.join("hats/objects_collection");
+    let hats = format!("cat.objects={}", collection.display());
     let input = format!("cat.raw={}", dir.join("objects.parquet").display());
     let pyarrow = format!("cat.pyarrow={}", dir.join("read.parquet").display());
 
@@ -286,6 +292,8 @@ fn a_hats_catalogue_is_a_table() {
     assert!(ours.status.success(), "{}", stderr(&ours));
     assert_eq!(stdout(&ours).lines().count(), 60_001);
     assert_eq!(stdout(&ours), stdout(&all(&pyarrow, "cat.pyarrow")));
+    let primary = format!("cat.objects={}", collection.join("objects").display());
+    assert_eq!(stdout(&all(&primary, "cat.objects")), stdout(&ours));
     // The key column is hidden; the position is marked.
     let columns = adql(
         &["query", "--format", "csv", "--table", &hats,
@@ -353,6 +361,71 @@ fn a_hats_catalogue_is_a_table() {
     let pairs = spatial_join_pairs(&dir, &[&hats, &input], join);
     assert!(pairs.lines().count() > 50);
 
+    // The same collection in S3 (moto): the same rows and cones, the same
+    // partitions opened; a prefix holding neither a snapshot nor a catalogue
+    // says so.
+    let server = s3::S3Server::start("surveys");
+    let uploaded = std::process::Command::new(python())
+        .args([
+            "-c",
+            UPLOAD,
+            collection.to_str().unwrap(),
+            &server.bucket,
+            "hats/objects_collection",
+        ])
+        .envs(server.env())
+        .output()
+        .unwrap();
+    assert!(uploaded.status.success(), "{}", stderr(&uploaded));
+    let in_s3 = format!("cat.objects={}", server.url("hats/objects_collection"));
+    let with_s3 = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_adql"))
+            .args(args)
+            .env("ADQL_CACHE_DIR", &dir)
+            .envs(server.env())
+            .output()
+            .unwrap()
+    };
+    let from_s3 = with_s3(&[
+        "query",
+        "--format",
+        "csv",
+        "--table",
+        &in_s3,
+        "SELECT id, ra, dec, mag FROM cat.objects ORDER BY id",
+    ]);
+    assert!(from_s3.status.success(), "{}", stderr(&from_s3));
+    assert_eq!(stdout(&from_s3), stdout(&ours));
+    let cone = format!("SELECT id FROM cat.objects WHERE {} ORDER BY id", cones[0]);
+    let local = adql(&["query", "--format", "csv", "--table", &hats, &cone], &dir);
+    let remote = with_s3(&["query", "--format", "csv", "--table", &in_s3, &cone]);
+    assert!(remote.status.success(), "{}", stderr(&remote));
+    assert_eq!(stdout(&remote), stdout(&local));
+    let opens = |o: &std::process::Output| {
+        stdout(o)
+            .lines()
+            .find(|l| l.contains("objects: opens "))
+            .map(str::to_string)
+    };
+    let remote_plan = with_s3(&["explain", "--table", &in_s3, &cone]);
+    let local_plan = adql(&["explain", "--table", &hats, &cone], &dir);
+    assert!(opens(&remote_plan).is_some(), "{}", stdout(&remote_plan));
+    assert_eq!(opens(&remote_plan), opens(&local_plan));
+    let nothing = with_s3(&[
+        "query",
+        "--table",
+        &format!("cat.none={}", server.url("nothing")),
+        "SELECT COUNT(*) FROM cat.none",
+    ]);
+    assert!(!nothing.status.success());
+    assert!(
+        stderr(&nothing)
+            .contains("neither a snapshot's snapshot.json nor a HATS catalogue's hats.properties"),
+        "{}",
+        stderr(&nothing)
+    );
+    drop(server);
+
     // The other way: `ingest --format hats` writes a catalogue LSDB opens,
     // with the input's rows and the same cone.
     let ours = dir.join("ours");
@@ -402,10 +475,10 @@ fn a_hats_catalogue_is_a_table() {
     );
 
     // A partition the catalogue lists, missing: an error naming it.
-    let listed = std::fs::read_to_string(dir.join("hats/objects/partition_info.csv")).unwrap();
+    let listed = std::fs::read_to_string(collection.join("objects/partition_info.csv")).unwrap();
     let (order, pixel) = listed.lines().nth(1).unwrap().split_once(',').unwrap();
-    let file = dir.join(format!(
-        "hats/objects/dataset/Norder={order}/Dir={}/Npix={pixel}.parquet",
+    let file = collection.join(format!(
+        "objects/dataset/Norder={order}/Dir={}/Npix={pixel}.parquet",
         pixel.trim().parse::<u64>().unwrap() / 10_000 * 10_000
     ));
     std::fs::remove_file(&file).unwrap();
@@ -430,6 +503,18 @@ fn a_hats_catalogue_is_a_table() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Uploads the directory `argv[1]` to bucket `argv[2]` under prefix
+/// `argv[3]` of the S3 server the `AWS_*` variables name.
+const UPLOAD: &str = r#"
+import os, sys, boto3
+root, bucket, prefix = sys.argv[1:4]
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+for at, _, files in os.walk(root):
+    for name in files:
+        path = os.path.join(at, name)
+        s3.upload_file(path, bucket, prefix + "/" + os.path.relpath(path, root))
+"#;
 
 /// SHA-256 of `bytes` in hex (`sha256sum`), to compare long id lists.
 fn sha256_hex(bytes: &[u8]) -> String {

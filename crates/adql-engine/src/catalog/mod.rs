@@ -139,9 +139,9 @@ impl Catalogue {
         })?;
         let is_url = crate::storage::is_url(location);
         if !is_url && hats::is_hats(std::path::Path::new(location)) {
-            return self
-                .add_hats(ctx, schema, name, std::path::Path::new(location))
-                .await;
+            if let Some(catalogue) = hats::HatsCatalogue::open(location).await? {
+                return self.add_hats(ctx, schema, name, catalogue).await;
+            }
         }
         let is_snapshot = if is_url {
             !location.to_ascii_lowercase().ends_with(".parquet")
@@ -149,7 +149,24 @@ impl Catalogue {
             std::path::Path::new(location).is_dir()
         };
         if is_snapshot {
-            let mut snapshot = crate::storage::open_snapshot(location).await?;
+            let mut snapshot = match crate::storage::open_snapshot(location).await {
+                Ok(snapshot) => snapshot,
+                // A prefix in a store without a snapshot's sidecar may hold a
+                // HATS catalogue (its properties are asked only then).
+                Err(e) if is_url => match hats::HatsCatalogue::open(location).await? {
+                    Some(catalogue) => return self.add_hats(ctx, schema, name, catalogue).await,
+                    None => {
+                        return Err(match e {
+                            EngineError::Storage { location, message } => EngineError::Storage {
+                                location,
+                                message: format!("{message} (neither a snapshot's snapshot.json nor a HATS catalogue's hats.properties is there)"),
+                            },
+                            other => other,
+                        })
+                    }
+                },
+                Err(e) => return Err(e),
+            };
             snapshot.manifest.table.schema = schema.into();
             snapshot.manifest.table.name = name.into();
             return self.add_snapshot(ctx, &snapshot).await;
@@ -180,28 +197,29 @@ impl Catalogue {
         Ok(())
     }
 
-    /// Registers the HATS catalogue in `dir` as `schema.name`: its partitions
-    /// are the table's files, its `_healpix_29` column (hidden) the sky key
-    /// that positional filters and joins prune partitions and row groups on.
+    /// Registers a HATS catalogue (local or in a store) as `schema.name`: its
+    /// partitions are the table's files, its `_healpix_29` column (hidden) the
+    /// sky key that positional filters and joins prune partitions and row
+    /// groups on.
     pub async fn add_hats(
         &mut self,
         ctx: &SessionContext,
         schema: &str,
         name: &str,
-        dir: &std::path::Path,
+        catalogue: hats::HatsCatalogue,
     ) -> Result<()> {
-        let catalogue = hats::HatsCatalogue::open(dir)?;
-        let files = catalogue.files()?;
+        let dir = catalogue.location();
+        let files = catalogue.files().await?;
         let table = ParquetTable::open(ctx, &files)
             .await
-            .map_err(|e| e.context(format!("reading the HATS catalogue {}", dir.display())))?
+            .map_err(|e| e.context(format!("reading the HATS catalogue {dir}")))?
             .with_sky_key(Some(catalogue.key.clone()));
         let provider: Arc<dyn TableProvider> = Arc::new(table);
         let key = &catalogue.key;
         for position in [&key.ra, &key.dec] {
             if provider.schema().field_with_name(position).is_err() {
                 return Err(EngineError::Storage {
-                    location: dir.display().to_string(),
+                    location: dir.clone(),
                     message: format!("its properties name the position column `{position}`, which its partitions lack"),
                 });
             }
@@ -229,13 +247,17 @@ impl Catalogue {
             schema: schema.into(),
             name: name.into(),
             description: format!(
-                "HATS catalogue {}({} partitions) at {}",
+                "HATS catalogue {}({} partitions) at {dir}{}",
                 catalogue
-                    .collection()
+                    .name()
                     .map(|c| format!("{c} "))
                     .unwrap_or_default(),
                 catalogue.partitions.len(),
-                dir.display()
+                match &catalogue.collection {
+                    Some((collection, _)) =>
+                        format!(", the primary catalogue of the collection {collection}"),
+                    None => String::new(),
+                }
             ),
             columns,
             position: Some(obscore::snapshot::Position {
