@@ -175,12 +175,12 @@ pub fn ingest(
     if parts > 1 {
         writer.set_part_rows(SnapshotWriter::rows_per_part(total, parts));
     }
-    for batch in sorted {
+    crate::sky_sort::pipelined(sorted, 2, |batch| {
         if options.cancelled() {
             return Err(ObscoreError::Cancelled);
         }
-        writer.write(&batch?)?;
-    }
+        writer.write(&batch)
+    })?;
     Ok(Ingested {
         snapshot: writer.finish()?,
         position,
@@ -231,14 +231,13 @@ pub fn ingest_hats(
         position.0.clone(),
         partitions.clone(),
     )?;
-    for batch in sorted {
+    crate::sky_sort::pipelined(sorted, 2, |batch| {
         if options.cancelled() {
             return Err(ObscoreError::Cancelled);
         }
-        let batch = batch?;
         let keys = sky_keys(&batch, Some(&position.0), KeyKind::Hats);
-        writer.write(&batch, &arrow::array::Int64Array::from(keys))?;
-    }
+        writer.write(&batch, &arrow::array::Int64Array::from(keys))
+    })?;
     Ok(IngestedHats {
         rows: writer.finish()?,
         partitions,

@@ -268,6 +268,33 @@ impl Iterator for SortedRows {
     }
 }
 
+/// Iterates `produce` on a thread of its own while `consume` takes its items
+/// on this one, at most `ahead` items in between: merging sorted runs and
+/// encoding Parquet then each have a core. The first error (of either side)
+/// stops both and is returned.
+pub fn pipelined<T: Send>(
+    produce: impl Iterator<Item = Result<T>> + Send,
+    ahead: usize,
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (items, received) = std::sync::mpsc::sync_channel(ahead.max(1));
+        scope.spawn(move || {
+            for item in produce {
+                let failed = item.is_err();
+                // A closed channel: the consumer stopped, so does this side.
+                if items.send(item).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        for item in received {
+            consume(item?)?;
+        }
+        Ok(())
+    })
+}
+
 /// The rows `picks` (batch, row) of `sources`, as one batch.
 fn interleave_batches(
     schema: &SchemaRef,
@@ -576,6 +603,47 @@ mod tests {
         drop(sorted);
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn pipelined_passes_every_item_in_order_and_stops_at_the_first_error() {
+        let mut seen = Vec::new();
+        pipelined((0..1000).map(Ok), 2, |i| {
+            seen.push(i);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+        // The producer's error reaches the consumer's side after the items before it.
+        let mut seen = Vec::new();
+        let produced = (0..10).map(|i| {
+            if i == 5 {
+                Err(ObscoreError::Cancelled)
+            } else {
+                Ok(i)
+            }
+        });
+        let e = pipelined(produced, 2, |i| {
+            seen.push(i);
+            Ok(())
+        });
+        assert!(matches!(e, Err(ObscoreError::Cancelled)));
+        assert_eq!(seen, vec![0, 1, 2, 3, 4]);
+        // The consumer's error stops the producer: it does not run to its end.
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let produced = (0..1_000_000).map(|i| {
+            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(i)
+        });
+        let e = pipelined(produced, 2, |i| {
+            if i == 3 {
+                Err(ObscoreError::Cancelled)
+            } else {
+                Ok(())
+            }
+        });
+        assert!(matches!(e, Err(ObscoreError::Cancelled)));
+        assert!(made.load(std::sync::atomic::Ordering::Relaxed) < 100);
     }
 
     #[test]
