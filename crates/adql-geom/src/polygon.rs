@@ -44,7 +44,7 @@ impl Polygon {
         if n < 3 {
             return Err(GeomError::TooFewVertices(n));
         }
-        let v: Vec<Vec3> = vertices.iter().map(Point::vector).collect();
+        let mut v: Vec<Vec3> = vertices.iter().map(Point::vector).collect();
         // Chord lengths instead of angles: no trigonometry for the common case.
         let same2 = SAME_POINT * SAME_POINT;
         for i in 0..n {
@@ -101,17 +101,15 @@ impl Polygon {
             reversed.reverse();
             reversed
         };
-        let v: Vec<Vec3> = if keep {
-            v
-        } else {
+        if !keep {
             // Reversed edges: the same great circles, normals negated, in reverse order.
             normals.reverse();
             normals.rotate_left(1);
             for n in normals.iter_mut() {
                 *n = n.negated();
             }
-            vertices.iter().map(Point::vector).collect()
-        };
+            v.reverse();
+        }
         let convex = (0..n).all(|i| normals[(i + n - 1) % n].dot(v[(i + 1) % n]) > 0.0);
         let references = (!convex).then(|| reference_points(&v));
         Ok(Polygon {
