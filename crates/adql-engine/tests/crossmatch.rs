@@ -316,6 +316,13 @@ async fn uploads_joined_with_obscore_equal_the_nested_loop() {
         let plan = spatial.plan_with_uploads(&q, &uploads).unwrap().plan;
         let plan = plan.display_indent().to_string();
         assert_eq!(plan.contains("o._healpix >= Int64("), pruned, "{q}\n{plan}");
+        // The demo's regions are all convex: a point in one is tested on its
+        // edge normals.
+        assert_eq!(
+            plan.contains("adql_point_in_convex"),
+            q.contains("CONTAINS"),
+            "{q}\n{plan}"
+        );
         // 300 targets against a dense ObsCore: cells finer than the rule
         // without densities gives for the coadds' reach (depth 8).
         if pruned {
@@ -328,6 +335,163 @@ async fn uploads_joined_with_obscore_equal_the_nested_loop() {
             assert!(depth > 8, "{q}: depth {depth}");
         }
     }
+}
+
+/// A snapshot of regions (id, s_ra, s_dec, s_region) ingested from Parquet.
+fn region_snapshot(
+    dir: &std::path::Path,
+    rows: &[(i64, f64, f64, Option<String>)],
+) -> obscore::snapshot::Snapshot {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("s_ra", DataType::Float64, false),
+        Field::new("s_dec", DataType::Float64, false),
+        Field::new("s_region", DataType::Utf8, true)
+            .with_metadata([("xtype".to_string(), "adql:REGION".to_string())].into()),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.1))),
+            Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.2))),
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| r.3.clone()))),
+        ],
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let input = dir.join("regions.parquet");
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&input).unwrap(), schema, None)
+            .unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    obscore::ingest::ingest(
+        &[input],
+        &dir.join("snapshot"),
+        &obscore::ingest::IngestOptions {
+            table: Some("test.regions".into()),
+            parts: 3,
+            ..Default::default()
+        },
+        &mut |_| {},
+    )
+    .unwrap()
+    .snapshot
+}
+
+#[tokio::test]
+async fn points_in_convex_regions_are_tested_on_their_edge_normals() {
+    // Convex polygons and boxes from arcminutes to 20°, at the seam and
+    // around both poles, either vertex order, and a NULL region; points
+    // around them and on their vertices.
+    let mut state = 29u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let centres = [
+        (0.0, 0.0),
+        (359.9, -2.0),
+        (30.0, 89.6),
+        (250.0, -89.5),
+        (62.0, -37.0),
+    ];
+    let mut regions = Vec::new();
+    let mut points: Vec<UploadRow> = Vec::new();
+    for i in 0..120 {
+        let (cra, cdec) = centres[i % centres.len()];
+        let ra = (cra + (next() - 0.5) * 2.0).rem_euclid(360.0);
+        let dec: f64 = (cdec + (next() - 0.5) * 2.0).clamp(-89.95, 89.95);
+        let size = if i % 20 == 0 {
+            20.0
+        } else {
+            0.02 + next() * 0.4
+        };
+        let region = match i % 4 {
+            0 => format!("BOX ICRS {ra} {dec} {size} {}", size / 2.0),
+            1 => {
+                // Clockwise: read as the small side all the same.
+                let text = polygon(ra, dec, size, 4);
+                let numbers: Vec<&str> = text.split(' ').skip(2).collect();
+                let mut reversed = String::from("POLYGON ICRS");
+                for pair in numbers.chunks(2).rev() {
+                    reversed.push_str(&format!(" {} {}", pair[0], pair[1]));
+                }
+                reversed
+            }
+            _ => polygon(ra, dec, size, 3 + i % 6),
+        };
+        if let Ok(adql_geom::Region::Polygon(p)) = adql_geom::stcs::parse(&region) {
+            for v in p.vertices() {
+                points.push((points.len() as i64, Some((v.ra(), v.dec())), 0.0, None));
+            }
+        }
+        regions.push((1000 + i as i64, ra, dec, Some(region)));
+    }
+    regions.push((2000, 10.0, 10.0, None));
+    for i in 0..2000 {
+        let (cra, cdec) = centres[i % centres.len()];
+        let ra = (cra + (next() - 0.5) * 3.0).rem_euclid(360.0);
+        let dec: f64 = (cdec + (next() - 0.5) * 3.0).clamp(-90.0, 90.0);
+        points.push((points.len() as i64, Some((ra, dec)), 0.0, None));
+    }
+    points.push((points.len() as i64, None, 0.0, None));
+    let uploads = [upload("p", &points)];
+    let dir = std::env::temp_dir().join(format!("adql-edge-normals-{}", std::process::id()));
+    let convex = region_snapshot(&dir.join("convex"), &regions);
+    assert!(convex.manifest.parts.iter().all(|p| p.convex_regions));
+    // One arrowhead among them: the table is tested on the regions' text.
+    let mut mixed_rows = regions.clone();
+    mixed_rows.push((3000, 0.5, 0.5, Some("POLYGON ICRS 0 0 2 1 0 2 1 1".into())));
+    let mixed = region_snapshot(&dir.join("mixed"), &mixed_rows);
+    assert!(!mixed.manifest.parts.iter().all(|p| p.convex_regions));
+    let queries = [
+        "SELECT p.id, g.id FROM TAP_UPLOAD.p AS p JOIN test.regions AS g ON CONTAINS(POINT('ICRS', p.ra, p.dec), g.s_region) = 1",
+        "SELECT p.id, g.id FROM TAP_UPLOAD.p AS p LEFT JOIN test.regions AS g ON 1 = CONTAINS(POINT('ICRS', p.ra, p.dec), g.s_region)",
+        "SELECT p.id, g.id FROM test.regions AS g, TAP_UPLOAD.p AS p WHERE CONTAINS(POINT('ICRS', p.ra, p.dec), g.s_region) = 1 AND g.id > 1010",
+    ];
+    for (snapshot, on_normals) in [(&convex, true), (&mixed, false)] {
+        let spatial = Engine::new(snapshot).await.unwrap();
+        let nested = Engine::new(snapshot)
+            .await
+            .unwrap()
+            .with_spatial_joins(false);
+        for q in queries {
+            let got = run(&spatial, q, &uploads).await;
+            let want = run(&nested, q, &uploads).await;
+            let pairs = want
+                .iter()
+                .filter(|r| r.0.is_some() && r.1.is_some())
+                .count();
+            assert!(pairs > 500, "{q}: weak ({pairs} pairs)");
+            assert_eq!(got, want, "{q}");
+            let plan = spatial.plan_with_uploads(q, &uploads).unwrap().plan;
+            let plan = plan.display_indent().to_string();
+            assert_eq!(
+                plan.contains("adql_point_in_convex"),
+                on_normals,
+                "{q}\n{plan}"
+            );
+        }
+        // The centres of the regions in the regions (no upload: EXPLAIN).
+        let q = "SELECT a.id, b.id FROM test.regions AS a JOIN test.regions AS b ON CONTAINS(POINT('ICRS', a.s_ra, a.s_dec), b.s_region) = 1";
+        assert_eq!(
+            run(&spatial, q, &[]).await,
+            run(&nested, q, &[]).await,
+            "{q}"
+        );
+        let text = spatial.explain(q, false).await.unwrap();
+        assert!(text.contains("Inner join on sky cells"), "{text}");
+        assert_eq!(
+            text.contains("tested on its edge normals"),
+            on_normals,
+            "{text}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 fn position() -> impl Strategy<Value = Option<(f64, f64)>> {

@@ -65,6 +65,10 @@ pub enum GeomError {
         /// How many there were.
         found: usize,
     },
+    /// Bytes that are not the edge normals of a convex polygon (a corrupt
+    /// `_region_normals` value).
+    #[error("{0} bytes are not the edge normals of a convex polygon (24 bytes an edge, 3 edges at least)")]
+    NotEdgeNormals(usize),
     /// An operation the region algebra cannot answer exactly.
     #[error("{0}")]
     Unsupported(String),

@@ -23,6 +23,7 @@ pub mod astrometry;
 pub mod bounds;
 pub mod coverage;
 pub mod dali;
+pub mod edge_normals;
 mod error;
 pub mod frame;
 pub mod kernels;

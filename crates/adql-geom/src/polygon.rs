@@ -139,6 +139,12 @@ impl Polygon {
         self.convex
     }
 
+    /// The unit normals of its edges (interior on their side), when it is
+    /// convex: all that [`Polygon::contains_vector`] reads of it then.
+    pub(crate) fn convex_normals(&self) -> Option<&[Vec3]> {
+        self.convex.then_some(self.normals.as_slice())
+    }
+
     /// Area in square degrees (exact spherical excess).
     pub fn area(&self) -> f64 {
         let v: Vec<Vec3> = self.vertices.iter().map(Point::vector).collect();

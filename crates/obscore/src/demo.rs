@@ -36,9 +36,9 @@ pub fn cache_dir() -> PathBuf {
 
 /// Bumped when what the demo's sidecar says changes without a new snapshot
 /// format (2: text columns declared ASCII; 3: bloom filters of the dataset
-/// IDs; 4: the dataset-ID index; 5: 64 KiB pages; 6: the position recorded; 7: visits over the seed's coadd), so that a cached demo is
+/// IDs; 4: the dataset-ID index; 5: 64 KiB pages; 6: the position recorded; 7: visits over the seed's coadd; 8: the regions' edge normals), so that a cached demo is
 /// rebuilt.
-const DEMO_REVISION: u32 = 7;
+const DEMO_REVISION: u32 = 8;
 
 /// Where the demo snapshot lives (versioned with the snapshot format).
 pub fn demo_dir() -> PathBuf {

@@ -18,6 +18,10 @@
 //! (degrees) `s_region` reaches from (s_ra, s_dec) — infinite for a region
 //! without a position — so that the table's largest reach turns a test on
 //! `s_region` into one on the position, which the sort key decides.
+//! `_region_normals` holds the edge normals of each `s_region` that is a
+//! convex polygon ([`adql_geom::edge_normals`]); a part whose every region
+//! is one says so ([`Part::convex_regions`]), and a positional join then tests
+//! points against the normals instead of reading and parsing the text.
 //! Hidden columns start with `_` and appear in no listing.
 //! A snapshot is written into a temporary directory and renamed into place at the
 //! end, so nothing half-written is left behind.
@@ -64,6 +68,10 @@ pub const HIDDEN_COLUMNS: [&str; 6] = [
     "_region_dec_max",
     "_region_reach",
 ];
+
+/// The hidden column of each convex `s_region`'s edge normals (binary; after
+/// [`HIDDEN_COLUMNS`], absent in snapshots written before it).
+pub const REGION_NORMALS: &str = "_region_normals";
 
 /// The RA bounds of `s_region` in snapshots written before they were unwrapped
 /// (min > max when the range wraps through 0).
@@ -192,6 +200,11 @@ pub struct Part {
     /// before it was recorded, and in tables without `s_region`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region_reach: Option<f64>,
+    /// True if every `s_region` of its rows (there are some) is NULL or a
+    /// convex polygon whose edge normals are in [`REGION_NORMALS`] (false in
+    /// snapshots written before they were).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub convex_regions: bool,
 }
 
 /// Where a snapshot is: a local directory, or a URL of an object store
@@ -328,6 +341,9 @@ struct PartBounds {
     region_ra: Option<[f64; 2]>,
     region_dec: Option<[f64; 2]>,
     region_reach: Option<f64>,
+    /// Rows with `s_region` seen, and whether one of them had no edge normals.
+    regions: bool,
+    not_convex: bool,
 }
 
 /// `[min, max]` widened by the smallest of `low` and the largest of `high`.
@@ -356,6 +372,13 @@ impl PartBounds {
         // NaN-free by construction; infinite for a region without a position.
         if let Some(reach) = arrow::compute::max(bound(5)) {
             self.region_reach = Some(self.region_reach.map_or(reach, |r| r.max(reach)));
+        }
+        if let Some(regions) = public.column_by_name("s_region") {
+            // A row's normals are present only where its s_region is.
+            let with_region = regions.len() - regions.null_count();
+            let with_normals = hidden[6].len() - hidden[6].null_count();
+            self.regions |= with_region > 0;
+            self.not_convex |= with_normals < with_region;
         }
     }
 }
@@ -464,6 +487,7 @@ impl SnapshotWriter {
         for name in &HIDDEN_COLUMNS[1..] {
             fields.push(Field::new(*name, DataType::Float64, true));
         }
+        fields.push(Field::new(REGION_NORMALS, DataType::Binary, true));
         let full = Arc::new(Schema::new(fields));
         let props = writer_properties(&full, row_group_rows, &[]);
         let position = table.position_columns().map(|(ra, dec)| Position {
@@ -544,6 +568,7 @@ impl SnapshotWriter {
             region_dec: part.bounds.region_dec,
             region_ra: part.bounds.region_ra,
             region_reach: part.bounds.region_reach,
+            convex_regions: part.bounds.regions && !part.bounds.not_convex,
         });
         Ok(())
     }
@@ -695,6 +720,15 @@ fn writer_properties(full: &Schema, row_group_rows: usize, plain: &[String]) -> 
                 .set_column_bloom_filter_max_ndv(path, row_group_rows.max(1) as u64);
         }
     }
+    if full.field_with_name(REGION_NORMALS).is_ok() {
+        // Doubles that compress to nothing, and whose ranges prune nothing:
+        // written as they are, so that reading them is a copy.
+        let path = parquet::schema::types::ColumnPath::from(REGION_NORMALS);
+        props = props
+            .set_column_compression(path.clone(), Compression::UNCOMPRESSED)
+            .set_column_dictionary_enabled(path.clone(), false)
+            .set_column_statistics_enabled(path, EnabledStatistics::None);
+    }
     for column in plain {
         props = props.set_column_dictionary_enabled(
             parquet::schema::types::ColumnPath::from(column.as_str()),
@@ -753,7 +787,8 @@ pub(crate) fn position_of<'a>(
     )
 }
 
-/// `_healpix` from the position and the s_region bounds, null where absent.
+/// `_healpix` from the position, the s_region bounds and reach, and its edge
+/// normals; null where absent.
 fn hidden_columns(batch: &RecordBatch, position: Option<&Position>) -> Result<Vec<ArrayRef>> {
     let n = batch.num_rows();
     let (ra, dec) = position_of(batch, position);
@@ -764,13 +799,16 @@ fn hidden_columns(batch: &RecordBatch, position: Option<&Position>) -> Result<Ve
         _ => Int64Array::new_null(n),
     };
     let mut bounds: [Vec<Option<f64>>; 5] = Default::default();
+    let mut normals = arrow::array::BinaryBuilder::new();
     let regions = batch
         .column_by_name("s_region")
         .and_then(|c| c.as_string_opt::<i32>());
     for i in 0..n {
         let region = regions
             .filter(|r| r.is_valid(i))
-            .and_then(|r| adql_geom::stcs::parse(r.value(i)).ok());
+            // Read as the geometry functions read it (STC-S or DALI).
+            .and_then(|r| adql_geom::parse_region(r.value(i)).ok());
+        normals.append_option(region.as_ref().and_then(adql_geom::edge_normals::encode));
         let position = match (ra, dec) {
             (Some(ra), Some(dec)) if ra.is_valid(i) && dec.is_valid(i) => {
                 adql_geom::Point::new(ra.value(i), dec.value(i)).ok()
@@ -807,6 +845,7 @@ fn hidden_columns(batch: &RecordBatch, position: Option<&Position>) -> Result<Ve
     for b in bounds {
         out.push(Arc::new(Float64Array::from(b)));
     }
+    out.push(Arc::new(normals.finish()));
     Ok(out)
 }
 

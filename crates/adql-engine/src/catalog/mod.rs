@@ -114,7 +114,13 @@ impl Catalogue {
                     .position_columns()
                     .filter(|_| snapshot.manifest.sky_sorted)
                     .map(|(ra, dec)| SkyKey::snapshot(ra, dec)),
-            );
+            )
+            .with_convex_regions({
+                let parts = &snapshot.manifest.parts;
+                !parts.is_empty()
+                    && parts.len() == files.len()
+                    && parts.iter().all(|p| p.convex_regions)
+            });
         self.register(TableEntry {
             meta: snapshot.manifest.table.clone(),
             provider: Arc::new(table),

@@ -69,6 +69,9 @@ pub struct ParquetTable {
     files: Vec<lookup::TableFile>,
     /// The sky key its rows are sorted on, for a snapshot or a HATS catalogue.
     sky_key: Option<SkyKey>,
+    /// True for a snapshot whose every `s_region` is NULL or a convex polygon
+    /// with its edge normals in `_region_normals`.
+    convex_regions: bool,
 }
 
 /// A column holding each row's nested HEALPix index of its position, at a
@@ -243,6 +246,7 @@ impl ParquetTable {
             file_stats,
             files,
             sky_key: None,
+            convex_regions: false,
         })
     }
 
@@ -250,6 +254,23 @@ impl ParquetTable {
     pub fn with_sky_key(mut self, key: Option<SkyKey>) -> ParquetTable {
         self.sky_key = key;
         self
+    }
+
+    /// The table, recorded as having (or not) every `s_region` a convex
+    /// polygon with its edge normals beside it.
+    pub fn with_convex_regions(mut self, convex: bool) -> ParquetTable {
+        self.convex_regions = convex
+            && self
+                .schema
+                .field_with_name(obscore::snapshot::REGION_NORMALS)
+                .is_ok();
+        self
+    }
+
+    /// True if every `s_region` is NULL or a convex polygon whose edge
+    /// normals are in `_region_normals` (a snapshot that recorded so).
+    pub fn convex_regions(&self) -> bool {
+        self.convex_regions
     }
 
     /// Its sky key, if it is a snapshot with positions or a HATS catalogue.

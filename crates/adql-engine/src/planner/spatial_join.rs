@@ -622,6 +622,7 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         JoinType::Left | JoinType::Right => JoinType::Right,
         other => other,
     };
+    let condition = with_edge_normals(condition, [left_input, right_input])?;
     let output: Vec<Expr> = join
         .schema
         .columns()
@@ -640,6 +641,45 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         )?
         .project(output)?
         .build()
+}
+
+/// `condition` with each `CONTAINS(POINT(…), t.s_region)` of a snapshot whose
+/// every region is a convex polygon tested on the regions' edge normals
+/// (`_region_normals`): the same answer, without reading, copying and parsing
+/// a region's text for each pair.
+fn with_edge_normals(condition: Expr, inputs: [&LogicalPlan; 2]) -> DfResult<Expr> {
+    condition
+        .transform(|e| {
+            let Expr::ScalarFunction(f) = &e else {
+                return Ok(Transformed::no(e));
+            };
+            let [ra, dec, Expr::Column(region)] = f.args.as_slice() else {
+                return Ok(Transformed::no(e));
+            };
+            if f.name() != "adql_point_in_shape" || region.name != "s_region" {
+                return Ok(Transformed::no(e));
+            }
+            let normals = Column::new(region.relation.clone(), obscore::snapshot::REGION_NORMALS);
+            let convex = inputs.iter().any(|plan| {
+                scan_of(plan, &normals)
+                    .and_then(|scan| datafusion::datasource::source_as_provider(&scan.source).ok())
+                    .and_then(|provider| {
+                        crate::catalog::ParquetTable::of(provider.as_ref())
+                            .map(crate::catalog::ParquetTable::convex_regions)
+                    })
+                    .unwrap_or(false)
+            });
+            if !convex {
+                return Ok(Transformed::no(e));
+            }
+            let test = crate::udf::udf(crate::udf::GeometryFunction::PointInConvex).call(vec![
+                ra.clone(),
+                dec.clone(),
+                Expr::Column(normals),
+            ]);
+            Ok(Transformed::yes(test))
+        })
+        .map(|t| t.data)
 }
 
 /// One line per sky-partitioned join of an (optimised) plan, for EXPLAIN:
@@ -707,11 +747,23 @@ fn describe_join(join: &Join) -> String {
         JoinType::Right => "Outer join (every row of the keyed side kept)".to_string(),
         other => format!("{other} join"),
     };
+    let mut on_normals = false;
+    if let Some(filter) = &join.filter {
+        let _ = filter.apply(|x| {
+            on_normals |= call(x, "adql_point_in_convex").is_some();
+            Ok(TreeNodeRecursion::Continue)
+        });
+    }
     format!(
-        "{kind} on sky cells at {}: {} keyed by the cell of each row's position; {} expanded to the cells each footprint touches (the hash join's build side); the join's condition decides each pair",
+        "{kind} on sky cells at {}: {} keyed by the cell of each row's position; {} expanded to the cells each footprint touches (the hash join's build side); the join's condition decides each pair{}",
         depth.unwrap_or_else(|| "an unknown depth".into()),
         tables(&join.right),
         tables(&join.left),
+        if on_normals {
+            " (points in s_region tested on its edge normals)"
+        } else {
+            ""
+        },
     )
 }
 

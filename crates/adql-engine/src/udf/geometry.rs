@@ -55,6 +55,9 @@ pub enum GeometryFunction {
     PointInShape,
     /// CONTAINS(POINT(ra, dec), CIRCLE(cra, cdec, r)) with ICRS numbers.
     PointInCircle,
+    /// CONTAINS(POINT(ra, dec), s_region) of a snapshot whose regions are all
+    /// convex polygons, on their edge normals (`_region_normals`).
+    PointInConvex,
 }
 
 impl GeometryFunction {
@@ -79,6 +82,7 @@ impl GeometryFunction {
             GeometryFunction::Coordsys => "adql_coordsys",
             GeometryFunction::PointInShape => "adql_point_in_shape",
             GeometryFunction::PointInCircle => "adql_point_in_circle",
+            GeometryFunction::PointInConvex => "adql_point_in_convex",
         }
     }
 
@@ -87,7 +91,8 @@ impl GeometryFunction {
             GeometryFunction::Contains
             | GeometryFunction::Intersects
             | GeometryFunction::PointInShape
-            | GeometryFunction::PointInCircle => DataType::Int32,
+            | GeometryFunction::PointInCircle
+            | GeometryFunction::PointInConvex => DataType::Int32,
             GeometryFunction::Distance
             | GeometryFunction::Distance4
             | GeometryFunction::Area
@@ -203,6 +208,9 @@ impl ScalarUDFImpl for GeometryUdf {
         }
         if self.function == GeometryFunction::PointInCircle {
             return point_in_circle(&args.args, rows);
+        }
+        if self.function == GeometryFunction::PointInConvex {
+            return point_in_convex(&args.args, rows);
         }
         let a: Vec<Arg> = args
             .args
@@ -461,4 +469,54 @@ fn point_in_shape(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
             Ok(ColumnarValue::Array(Arc::new(Int32Array::from(out))))
         }
     }
+}
+
+/// CONTAINS(POINT(ra, dec), s_region) from the regions' edge normals (binary
+/// values of [`adql_geom::edge_normals`]): the answer the text gives, and the
+/// same error for an invalid position. The normals are read where they are
+/// (Binary, LargeBinary or BinaryView), not copied.
+fn point_in_convex(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    if args.len() != 3 {
+        return exec_err!("adql_point_in_convex takes a position and edge normals");
+    }
+    let ra = cast(&args[0].to_array(rows)?, &DataType::Float64)?;
+    let dec = cast(&args[1].to_array(rows)?, &DataType::Float64)?;
+    let (ra, dec) = (
+        ra.as_primitive::<Float64Type>(),
+        dec.as_primitive::<Float64Type>(),
+    );
+    let normals = args[2].to_array(rows)?;
+    let test = |i: usize, bytes: Option<&[u8]>| -> Result<Option<i32>> {
+        match bytes {
+            Some(bytes) if ra.is_valid(i) && dec.is_valid(i) => {
+                let p = geom(Point::new(ra.value(i), dec.value(i)))?;
+                let inside = geom(adql_geom::edge_normals::contains(bytes, p.vector()))?;
+                Ok(Some(i32::from(inside)))
+            }
+            _ => Ok(None),
+        }
+    };
+    let out: Int32Array = match normals.data_type() {
+        DataType::BinaryView => {
+            let values = normals.as_binary_view();
+            (0..rows)
+                .map(|i| test(i, values.is_valid(i).then(|| values.value(i))))
+                .collect::<Result<_>>()?
+        }
+        DataType::Binary => {
+            let values = normals.as_binary::<i32>();
+            (0..rows)
+                .map(|i| test(i, values.is_valid(i).then(|| values.value(i))))
+                .collect::<Result<_>>()?
+        }
+        DataType::LargeBinary => {
+            let values = normals.as_binary::<i64>();
+            (0..rows)
+                .map(|i| test(i, values.is_valid(i).then(|| values.value(i))))
+                .collect::<Result<_>>()?
+        }
+        DataType::Null => (0..rows).map(|_| None).collect(),
+        other => return exec_err!("adql_point_in_convex reads edge normals, not {other}"),
+    };
+    Ok(ColumnarValue::Array(Arc::new(out)))
 }

@@ -69,6 +69,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
         G::Coordsys,
         G::PointInShape,
         G::PointInCircle,
+        G::PointInConvex,
     ];
     let catalogue = [
         C::HealpixIndex,

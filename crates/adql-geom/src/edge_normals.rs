@@ -1,0 +1,126 @@
+//! Convex polygons stored as their edge normals.
+//!
+//! A point is inside or on a convex polygon exactly when it lies on the inner
+//! side of every edge's great circle (within the boundary tolerance), so the
+//! unit normals of the edges are all a point-in-polygon test needs. A snapshot
+//! keeps them beside `s_region` (`_region_normals`), computed once when it is
+//! written, and a positional join tests its pairs on them: no STC-S text read,
+//! parsed or converted to vectors per row. [`contains`] on [`encode`]'s bytes
+//! answers exactly as [`Region::contains_vector`] does on the region.
+
+use crate::error::GeomError;
+use crate::polygon::ON_EDGE;
+use crate::region::Region;
+use crate::vector::Vec3;
+
+/// Bytes per edge: x, y and z of its unit normal, little-endian doubles.
+pub const EDGE_BYTES: usize = 24;
+
+/// The edge normals of `region` as bytes, when it is a convex polygon (or a
+/// box, which is one); `None` for any other region.
+pub fn encode(region: &Region) -> Option<Vec<u8>> {
+    let polygon = match region {
+        Region::Polygon(p) => p,
+        Region::Box(b) => b.polygon(),
+        _ => return None,
+    };
+    let normals = polygon.convex_normals()?;
+    let mut bytes = Vec::with_capacity(normals.len() * EDGE_BYTES);
+    for n in normals {
+        for c in [n.x, n.y, n.z] {
+            bytes.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+    Some(bytes)
+}
+
+/// True if the unit vector `v` is inside or on the convex polygon whose edge
+/// normals [`encode`] wrote to `bytes`; an error for bytes it cannot have
+/// written (empty, or not whole edges).
+#[inline]
+pub fn contains(bytes: &[u8], v: Vec3) -> Result<bool, GeomError> {
+    if bytes.len() < 3 * EDGE_BYTES || bytes.len() % EDGE_BYTES != 0 {
+        return Err(GeomError::NotEdgeNormals(bytes.len()));
+    }
+    let component = |edge: &[u8], k: usize| {
+        f64::from_le_bytes(edge[8 * k..8 * k + 8].try_into().expect("8 bytes"))
+    };
+    Ok(bytes.chunks_exact(EDGE_BYTES).all(|edge| {
+        let n = Vec3::new(component(edge, 0), component(edge, 1), component(edge, 2));
+        n.dot(v) >= -ON_EDGE
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{stcs, Point};
+
+    fn region(text: &str) -> Region {
+        stcs::parse(text).unwrap()
+    }
+
+    /// The same answer as the region's own test, on points spread over and
+    /// around it (its vertices, edges' midpoints, inside and outside).
+    fn agrees(text: &str) {
+        let r = region(text);
+        let bytes = encode(&r).expect("convex");
+        let (centre, reach) = crate::coverage::bounding_cone(&r);
+        let mut probes = Vec::new();
+        for i in 0..400 {
+            let angle = i as f64 * 0.9;
+            let distance = reach * 1.3 * (i % 37) as f64 / 36.0;
+            probes.push(crate::offset_point(
+                &centre,
+                distance * angle.to_radians().cos(),
+                distance * angle.to_radians().sin(),
+            ));
+        }
+        if let Region::Polygon(p) = &r {
+            let vertices = p.vertices();
+            for (k, a) in vertices.iter().enumerate() {
+                let b = vertices[(k + 1) % vertices.len()];
+                probes.push(*a);
+                probes.push(Point::from_vector(a.vector().plus(b.vector()).normalized()));
+            }
+        }
+        for p in probes {
+            assert_eq!(
+                contains(&bytes, p.vector()).unwrap(),
+                r.contains_vector(p.vector()),
+                "{text} at ({}, {})",
+                p.ra(),
+                p.dec()
+            );
+        }
+    }
+
+    #[test]
+    fn answers_as_the_region_does() {
+        // A DP0.2 calexp, one across RA 0, one around the pole, either vertex
+        // order, a box, a large triangle.
+        agrees("POLYGON ICRS 55.514085 -32.322253 55.790197 -32.322253 55.789845 -32.088924 55.514437 -32.088924");
+        agrees("POLYGON ICRS 359.9 -1 0.1 -1 0.1 1 359.9 1");
+        agrees("POLYGON ICRS 0 89 90 89 180 89 270 89");
+        agrees("POLYGON ICRS 359.9 1 0.1 1 0.1 -1 359.9 -1");
+        agrees("BOX ICRS 10 20 2 1");
+        agrees("POLYGON ICRS 0 0 80 0 40 70");
+    }
+
+    #[test]
+    fn only_convex_polygons_have_them() {
+        assert!(encode(&region("CIRCLE ICRS 10 20 1")).is_none());
+        assert!(encode(&region("POSITION ICRS 10 20")).is_none());
+        // An arrowhead: one turn the other way.
+        assert!(encode(&region("POLYGON ICRS 0 0 2 1 0 2 1 1")).is_none());
+        assert!(encode(&region("UNION ICRS (POLYGON 0 0 1 0 1 1 CIRCLE 5 5 1)")).is_none());
+    }
+
+    #[test]
+    fn bytes_it_did_not_write_are_an_error() {
+        let v = Vec3::new(1.0, 0.0, 0.0);
+        for bad in [&[][..], &[0u8; 24], &[0u8; 50], &[0u8; 48]] {
+            assert_eq!(contains(bad, v), Err(GeomError::NotEdgeNormals(bad.len())));
+        }
+    }
+}
