@@ -142,6 +142,18 @@ async fn crossmatches_match_astropy() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A fixed stream of numbers uniform in [0, 1) from `seed` (an LCG): the
+/// same catalogues every run.
+fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// A row to upload: id, position, radius, region.
 type UploadRow = (i64, Option<(f64, f64)>, f64, Option<String>);
 
@@ -221,13 +233,7 @@ async fn region_joins_equal_the_nested_loop() {
     // seam and the poles as well as elsewhere; a NULL position and region.
     let mut points = Vec::new();
     let mut regions = Vec::new();
-    let mut state = 17u64;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(17);
     let centres = [
         (0.0, 0.0),
         (359.8, 1.0),
@@ -288,13 +294,7 @@ async fn uploads_joined_with_obscore_equal_the_nested_loop() {
     // Targets over and beside the demo's footprint, joined with its coadds'
     // regions: the snapshot's own bounds (`_region_reach`) key ObsCore, and
     // an inner join reads only the row groups near the targets.
-    let mut state = 3u64;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(3);
     let targets: Vec<UploadRow> = (0..300)
         .map(|i| {
             let (ra, dec) = (54.5 + 3.0 * next(), -33.5 + 3.0 * next());
@@ -385,13 +385,7 @@ async fn points_in_convex_regions_are_tested_on_their_edge_normals() {
     // Convex polygons and boxes from arcminutes to 20°, at the seam and
     // around both poles, either vertex order, and a NULL region; points
     // around them and on their vertices.
-    let mut state = 29u64;
-    let mut next = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut next = uniform(29);
     let centres = [
         (0.0, 0.0),
         (359.9, -2.0),
