@@ -16,6 +16,7 @@
 pub mod catalog;
 mod error;
 pub mod planner;
+mod stop;
 pub mod storage;
 pub mod udf;
 
@@ -30,6 +31,7 @@ use obscore::snapshot::Snapshot;
 pub use catalog::Catalogue;
 pub use error::{EngineError, Result};
 pub use planner::{PlannedQuery, Planner};
+pub use stop::QueryStop;
 
 /// A session: DataFusion, the catalogue, and the ADQL options.
 pub struct Engine {
@@ -316,7 +318,10 @@ impl Engine {
             "== Logical plan (as lowered)\n{}\n",
             planned.plan.display_indent()
         );
-        let df = DataFrame::new(self.state_for(&planned.plan), planned.plan);
+        let df = DataFrame::new(
+            self.state_for(&planned.plan, &QueryStop::new()),
+            planned.plan,
+        );
         let whole = adql_syntax::Span::new(0, adql.len());
         let optimized = df
             .clone()
@@ -381,8 +386,17 @@ impl Engine {
     /// dynamic filter: its probe key is a cell computed per row, which such a
     /// filter would compute a second time in the scan without skipping
     /// anything (a 1″ crossmatch of 10⁶ × 10⁷ points: 2.0 → 1.7 s).
-    fn state_for(&self, plan: &datafusion::logical_expr::LogicalPlan) -> SessionState {
+    fn state_for(
+        &self,
+        plan: &datafusion::logical_expr::LogicalPlan,
+        stop: &QueryStop,
+    ) -> SessionState {
         let mut state = self.ctx.state();
+        state
+            .config_mut()
+            .options_mut()
+            .extensions
+            .insert(stop::StopOption(stop.clone()));
         if !planner::describe_spatial_joins(plan).is_empty() {
             state
                 .config_mut()
@@ -390,6 +404,9 @@ impl Engine {
                 .optimizer
                 .enable_join_dynamic_filter_pushdown = false;
         }
+        // Again, now with these options: the functions of a physical plan
+        // (a join's filter among them) take the options marked here.
+        state.mark_start_execution();
         state
     }
 
@@ -439,8 +456,23 @@ impl Engine {
         uploads: &[UploadTable],
         language: adql_syntax::Language,
     ) -> Result<QueryResult> {
+        self.query_until(adql, uploads, language, &QueryStop::new())
+            .await
+    }
+
+    /// As [`Engine::query_as`], stopped by `stop`: once it says stop, the
+    /// engine's functions fail with "the query was stopped", which ends
+    /// operators that would otherwise go on inside one poll long after the
+    /// stream was dropped (see [`QueryStop`]).
+    pub async fn query_until(
+        &self,
+        adql: &str,
+        uploads: &[UploadTable],
+        language: adql_syntax::Language,
+        stop: &QueryStop,
+    ) -> Result<QueryResult> {
         let planned = self.plan_with_uploads_as(adql, uploads, language)?;
-        let df = DataFrame::new(self.state_for(&planned.plan), planned.plan);
+        let df = DataFrame::new(self.state_for(&planned.plan, stop), planned.plan);
         let plain: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let fields: Vec<Field> = plain
             .fields()

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use adql_engine::{Engine, EngineError, QueryResult, UploadTable};
+use adql_engine::{Engine, EngineError, QueryResult, QueryStop, UploadTable};
 use adql_output::{Format, ResultWriter, RowLimit};
 use arrow::array::RecordBatch;
 use futures::StreamExt;
@@ -48,18 +48,19 @@ pub struct Written {
 }
 
 /// Plans and starts `job` on the query runtime `cpu` (where DataFusion then
-/// spawns its tasks): the diagnostics of an invalid query become
-/// [`TapError::Query`] with line:column and caret.
+/// spawns its tasks), to be stopped by `stop`: the diagnostics of an invalid
+/// query become [`TapError::Query`] with line:column and caret.
 pub async fn start(
     cpu: &Handle,
     engine: &Arc<Engine>,
     job: &QueryJob,
+    stop: &QueryStop,
 ) -> Result<QueryResult, TapError> {
-    let (engine, task) = (engine.clone(), job.clone());
+    let (engine, task, stop) = (engine.clone(), job.clone(), stop.clone());
     let started = cpu
         .spawn(async move {
             engine
-                .query_as(&task.query, &task.uploads, task.language)
+                .query_until(&task.query, &task.uploads, task.language, &stop)
                 .await
         })
         .await
@@ -98,8 +99,28 @@ pub struct Watch<'a> {
     pub deadline: Instant,
     /// Turns true when the query must stop (an aborted job).
     pub cancel: &'a tokio::sync::watch::Receiver<bool>,
+    /// Told to stop when the query ends here early (the deadline, an abort, a
+    /// client gone), so that work still inside DataFusion's operators ends too.
+    pub stop: &'a QueryStop,
+    /// A runtime other than the query runtime, whose timers the wait for each
+    /// batch uses: the query runtime's workers may all be inside one long
+    /// poll, and while they are its timers do not fire.
+    pub timer: &'a Handle,
     /// Rows written so far, for the log line.
     pub rows: &'a AtomicU64,
+}
+
+/// Ends a query's work when the writing of its result ends, however it ends.
+struct StopOnDrop<'a> {
+    stop: &'a QueryStop,
+    pump: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.stop.stop();
+        self.pump.abort();
+    }
 }
 
 /// A failure of a running query: the query's own doing (an execution error
@@ -124,7 +145,7 @@ fn failure(e: &datafusion::error::DataFusionError) -> TapError {
 /// and is returned.
 pub fn write_result<W: Write + Send>(
     handle: &Handle,
-    mut result: QueryResult,
+    result: QueryResult,
     job: &QueryJob,
     out: W,
     watch: Watch<'_>,
@@ -133,16 +154,32 @@ pub fn write_result<W: Write + Send>(
     let Watch {
         deadline,
         cancel,
+        stop,
+        timer,
         rows: rows_seen,
     } = watch;
     let schema = result.schema.clone();
     let timeout_secs = deadline.saturating_duration_since(Instant::now()).as_secs();
-    let next = |result: &mut QueryResult| -> Result<Option<RecordBatch>, TapError> {
+    // A task on the query runtime pulls the batches; this thread only waits
+    // for them, so that the wait ends at the deadline whatever the stream's
+    // polls do.
+    let (batches, mut arriving) = tokio::sync::mpsc::channel(1);
+    let mut stream = result.stream;
+    let pump = handle.spawn(async move {
+        while let Some(batch) = stream.next().await {
+            let failed = batch.is_err();
+            if batches.send(batch).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    let _ending = StopOnDrop { stop, pump };
+    let mut next = || -> Result<Option<RecordBatch>, TapError> {
         let deadline = tokio::time::Instant::from_std(deadline);
         let mut cancel = cancel.clone();
-        let batch = handle.block_on(async {
+        let batch = timer.block_on(async {
             tokio::select! {
-                b = tokio::time::timeout_at(deadline, result.stream.next()) => Some(b),
+                b = tokio::time::timeout_at(deadline, arriving.recv()) => Some(b),
                 _ = cancelled(&mut cancel) => None,
             }
         });
@@ -167,7 +204,7 @@ pub fn write_result<W: Write + Send>(
         (Some(l), Some(b)) => l.rewrite(b).map(Some),
         (_, b) => Ok(b),
     };
-    let mut pending = decorate(next(&mut result)?)?;
+    let mut pending = decorate(next()?)?;
     let extras = links.as_ref().map(|l| l.extras()).unwrap_or_default();
     let mut writer = ResultWriter::with_extras(job.format, &schema, out, job.infos.clone(), extras)
         .map_err(|e| internal(&e))?;
@@ -184,7 +221,7 @@ pub fn write_result<W: Write + Send>(
         if stop {
             break;
         }
-        pending = match next(&mut result).and_then(decorate) {
+        pending = match next().and_then(decorate) {
             Ok(b) => b,
             Err(e) => {
                 let _ = writer.finish_error(&e.to_string());

@@ -183,16 +183,18 @@ async fn execute_query(
 ) -> Result<JobResult, TapError> {
     let params = job_params(service, job)?;
     let query = crate::tap::query_job(service, &params)?;
+    let duration = Duration::from_secs(job.execution_duration.max(1));
+    let deadline = Instant::now() + duration;
+    let stop = adql_engine::QueryStop::with_deadline(deadline);
     let handle = service.cpu();
-    let result = execute::start(&handle, &service.engine, &query).await?;
+    let timer = tokio::runtime::Handle::current();
+    let result = execute::start(&handle, &service.engine, &query, &stop).await?;
     let dir = service.job_dir(&job.id);
     std::fs::create_dir_all(&dir)
         .map_err(|e| TapError::Internal(format!("creating the job directory: {e}")))?;
     let partial = dir.join(format!("{RESULT_FILE}.partial"));
     let file = std::fs::File::create(&partial)
         .map_err(|e| TapError::Internal(format!("writing the result: {e}")))?;
-    let duration = Duration::from_secs(job.execution_duration.max(1));
-    let deadline = Instant::now() + duration;
     let mime_type = query.format.mime_type().to_string();
     let written = tokio::task::spawn_blocking(move || {
         let rows = AtomicU64::new(0);
@@ -204,6 +206,8 @@ async fn execute_query(
             execute::Watch {
                 deadline,
                 cancel: &aborted,
+                stop: &stop,
+                timer: &timer,
                 rows: &rows,
             },
             || {},

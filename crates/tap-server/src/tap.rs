@@ -5,11 +5,13 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
+use adql_engine::QueryStop;
 use adql_output::Format;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::TapError;
@@ -101,10 +103,11 @@ async fn run_sync(service: Arc<Service>, request: Request) -> Result<Response, T
 /// Runs `job` now and streams its result as the response (TAP sync, SIA).
 pub(crate) async fn respond(service: Arc<Service>, job: QueryJob) -> Result<Response, TapError> {
     let permit = service.limiter.sync_slot().await?;
-    let started = Instant::now();
+    let deadline = Instant::now() + service.config.query_timeout;
+    let stop = QueryStop::with_deadline(deadline);
     let handle = service.cpu();
-    let result = execute::start(&handle, &service.engine, &job).await?;
-    let deadline = started + service.config.query_timeout;
+    let timer = Handle::current();
+    let result = execute::start(&handle, &service.engine, &job, &stop).await?;
     let (chunks, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let (first_tx, first_rx) = oneshot::channel::<Result<(), TapError>>();
     let rows = RowCount::default();
@@ -127,6 +130,8 @@ pub(crate) async fn respond(service: Arc<Service>, job: QueryJob) -> Result<Resp
             execute::Watch {
                 deadline,
                 cancel: &never_cancelled,
+                stop: &stop,
+                timer: &timer,
                 rows: &rows_seen,
             },
             || {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{get, post, TestServer};
+use common::{get, post, wait_done, TestServer};
 
 /// The seed's coadd (tract 4431, patch 17, band i).
 const SEED: &str = "20d28216-534a-4102-b8a7-1c7f32a9b78c";
@@ -320,7 +320,7 @@ fn async_cutouts_run_as_uws_jobs() {
     assert_eq!(created.status, 303, "{}", created.body);
     let job = created.location.unwrap();
     assert!(job.starts_with(&format!("{list}/")), "{job}");
-    let done = get(&format!("{job}?WAIT=30"));
+    let done = wait_done(&job);
     assert!(done.body.contains("COMPLETED"), "{}", done.body);
     let result = common::agent()
         .get(&format!("{job}/results/result"))
@@ -346,14 +346,14 @@ fn async_cutouts_run_as_uws_jobs() {
         &[("ID", &id), ("CIRCLE", "120 40 0.1"), ("PHASE", "RUN")],
     );
     let job = outside.location.unwrap();
-    let done = get(&format!("{job}?WAIT=30"));
+    let done = wait_done(&job);
     assert!(done.body.contains("ERROR"), "{}", done.body);
     let error = get(&format!("{job}/error"));
     assert!(error.body.starts_with("NoOverlap: "), "{}", error.body);
     assert!(error.content_type.starts_with("text/plain"));
     let bad = post(&list, &[("ID", &id), ("CIRCLE", "1 2"), ("PHASE", "RUN")]);
     let job = bad.location.unwrap();
-    get(&format!("{job}?WAIT=30"));
+    wait_done(&job);
     assert!(get(&format!("{job}/error"))
         .body
         .starts_with("UsageError: "));

@@ -179,7 +179,16 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
             .engine(&options)
             .await?
             .with_validate_options(language);
-        let result = match engine.query(&text).await {
+        // The deadline also stops work still inside DataFusion's operators
+        // when the timeout below gives up on the stream.
+        let stop = match args.timeout {
+            Some(seconds) => adql_engine::QueryStop::with_deadline(
+                std::time::Instant::now() + std::time::Duration::from_secs(seconds),
+            ),
+            None => adql_engine::QueryStop::new(),
+        };
+        let checked_as = engine.options().check.language;
+        let result = match engine.query_until(&text, &[], checked_as, &stop).await {
             Ok(r) => r,
             Err(EngineError::Query(diagnostics)) => {
                 eprint!("{}", adql_syntax::render_all(&diagnostics, &text, &origin));
@@ -192,11 +201,16 @@ pub(crate) fn run(args: &QueryCommand) -> Result<ExitCode> {
         let writing = write(result, format, out, args.maxrec, progress.as_ref());
         let outcome = match args.timeout {
             Some(seconds) => {
-                match tokio::time::timeout(std::time::Duration::from_secs(seconds), writing).await {
-                    Ok(done) => done,
-                    Err(_) => Err(anyhow::anyhow!(
+                let timed_out = || {
+                    anyhow::anyhow!(
                         "the query ran longer than --timeout {seconds} s and was stopped"
-                    )),
+                    )
+                };
+                match tokio::time::timeout(std::time::Duration::from_secs(seconds), writing).await {
+                    // A function that saw the deadline first ended the stream.
+                    Ok(Err(_)) if stop.is_past_deadline() => Err(timed_out()),
+                    Ok(done) => done,
+                    Err(_) => Err(timed_out()),
                 }
             }
             None => writing.await,

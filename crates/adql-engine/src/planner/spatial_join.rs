@@ -30,9 +30,11 @@ use datafusion::logical_expr::{
 
 use crate::udf::SkyCellFunction;
 
+mod explain;
 mod sky_filter;
 mod statistics;
 
+pub use explain::describe;
 use sky_filter::sky_order_filter;
 use statistics::{column_max, keyed_density, scan_of, sky_key, table_rows};
 
@@ -680,101 +682,6 @@ fn with_edge_normals(condition: Expr, inputs: [&LogicalPlan; 2]) -> DfResult<Exp
             Ok(Transformed::yes(test))
         })
         .map(|t| t.data)
-}
-
-/// One line per sky-partitioned join of an (optimised) plan, for EXPLAIN:
-/// its type, the HEALPix depth its cells are at, and which tables are keyed
-/// and expanded.
-pub fn describe(plan: &LogicalPlan) -> Vec<String> {
-    let mut out = Vec::new();
-    let _ = plan.apply_with_subqueries(|node| {
-        if let LogicalPlan::Join(join) = node {
-            let keyed_on_cells = join.on.iter().any(|(l, r)| {
-                matches!((l, r), (Expr::Column(a), Expr::Column(b)) if a.name == BUILD_KEY && b.name == PROBE_KEY)
-            });
-            if keyed_on_cells {
-                out.push(describe_join(join));
-            }
-        }
-        Ok(TreeNodeRecursion::Continue)
-    });
-    out
-}
-
-fn describe_join(join: &Join) -> String {
-    // The side's table: its first scan (the run-time depth's aggregates
-    // read the other side's too, further down).
-    let tables = |plan: &LogicalPlan| {
-        let mut name = String::from("?");
-        let _ = plan.apply(|n| {
-            if let LogicalPlan::TableScan(scan) = n {
-                name = scan.table_name.to_string();
-                return Ok(TreeNodeRecursion::Stop);
-            }
-            Ok(TreeNodeRecursion::Continue)
-        });
-        name
-    };
-    // The depth: the first argument of the keyed side's cell function.
-    let mut depth = None;
-    let _ = join.right.apply(|n| {
-        for e in n.expressions() {
-            let _ = e.apply(|x| {
-                if let Some([d, ..]) = call(x, SkyCellFunction::Cell.name())
-                    .or_else(|| call(x, SkyCellFunction::RegionCell.name()))
-                {
-                    depth = Some(match constant(d) {
-                        Some(v) => {
-                            let arcsec = 58.63 * 3600.0 / 2f64.powi(v as i32);
-                            format!("HEALPix depth {v} (cells about {})", angle(arcsec))
-                        }
-                        None => {
-                            "a HEALPix depth chosen at run time from the largest extents".into()
-                        }
-                    });
-                    return Ok(TreeNodeRecursion::Stop);
-                }
-                Ok(TreeNodeRecursion::Continue)
-            });
-        }
-        Ok(if depth.is_some() {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
-        })
-    });
-    let kind = match join.join_type {
-        JoinType::Right => "Outer join (every row of the keyed side kept)".to_string(),
-        other => format!("{other} join"),
-    };
-    let mut on_normals = false;
-    if let Some(filter) = &join.filter {
-        let _ = filter.apply(|x| {
-            on_normals |= call(x, "adql_point_in_convex").is_some();
-            Ok(TreeNodeRecursion::Continue)
-        });
-    }
-    format!(
-        "{kind} on sky cells at {}: {} keyed by the cell of each row's position; {} expanded to the cells each footprint touches (the hash join's build side); the join's condition decides each pair{}",
-        depth.unwrap_or_else(|| "an unknown depth".into()),
-        tables(&join.right),
-        tables(&join.left),
-        if on_normals {
-            " (points in s_region tested on its edge normals)"
-        } else {
-            ""
-        },
-    )
-}
-
-fn angle(arcsec: f64) -> String {
-    if arcsec >= 3600.0 {
-        format!("{:.1}°", arcsec / 3600.0)
-    } else if arcsec >= 60.0 {
-        format!("{:.1}′", arcsec / 60.0)
-    } else {
-        format!("{arcsec:.1}″")
-    }
 }
 
 #[cfg(test)]

@@ -94,6 +94,7 @@ impl ScalarUDFImpl for AstrometryUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        crate::stop::check(&args.config_options)?;
         let rows = args.number_rows;
         if args.args.len() != self.function.arity() {
             return exec_err!("{} takes {} arguments", self.name(), self.function.arity());

@@ -106,6 +106,7 @@ impl ScalarUDFImpl for CatalogueUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        crate::stop::check(&args.config_options)?;
         let rows = args.number_rows;
         let a: Vec<ArrayRef> = args
             .args

@@ -101,6 +101,7 @@ impl ScalarUDFImpl for DaliUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        crate::stop::check(&args.config_options)?;
         let input = args.args[0].to_array(args.number_rows)?;
         let text = cast(&input, &DataType::Utf8)?;
         let text = text.as_string::<i32>();

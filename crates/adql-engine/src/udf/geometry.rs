@@ -202,6 +202,7 @@ impl ScalarUDFImpl for GeometryUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        crate::stop::check(&args.config_options)?;
         let rows = args.number_rows;
         if self.function == GeometryFunction::PointInShape {
             return point_in_shape(&args.args, rows);

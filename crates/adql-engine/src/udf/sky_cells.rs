@@ -208,6 +208,7 @@ impl ScalarUDFImpl for SkyCellUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        crate::stop::check(&args.config_options)?;
         let rows = args.number_rows;
         let a = &args.args;
         let wanted = match self.function {

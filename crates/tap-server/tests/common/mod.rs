@@ -211,6 +211,23 @@ pub fn delete(url: &str) -> Reply {
     reply(agent().delete(url).call())
 }
 
+/// Polls a UWS job (WAIT, which returns at any change of phase, QUEUED to
+/// EXECUTING included) until it leaves the active phases, for a minute at
+/// most; its last document.
+pub fn wait_done(job: &str) -> Reply {
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let doc = get(&format!("{job}?WAIT=5"));
+        if !["PENDING", "QUEUED", "EXECUTING"]
+            .iter()
+            .any(|p| doc.body.contains(&format!("<uws:phase>{p}</uws:phase>")))
+            || std::time::Instant::now() > until
+        {
+            return doc;
+        }
+    }
+}
+
 /// Runs a Python client script of this crate's with `args`; its stdout is JSON.
 pub fn run_python_client(script: &str, args: &[&str]) -> serde_json::Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
