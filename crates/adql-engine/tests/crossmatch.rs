@@ -157,6 +157,12 @@ fn uniform(seed: u64) -> impl FnMut() -> f64 {
 /// A row to upload: id, position, radius, region.
 type UploadRow = (i64, Option<(f64, f64)>, f64, Option<String>);
 
+/// An `s_region` column: STC-S text that the catalogue reads as a region.
+fn region_field() -> Field {
+    Field::new("s_region", DataType::Utf8, true)
+        .with_metadata([("xtype".to_string(), "adql:REGION".to_string())].into())
+}
+
 /// A table of (id, ra, dec, r, s_region) to upload.
 fn upload(name: &str, rows: &[UploadRow]) -> UploadTable {
     let schema = Arc::new(Schema::new(vec![
@@ -164,8 +170,7 @@ fn upload(name: &str, rows: &[UploadRow]) -> UploadTable {
         Field::new("ra", DataType::Float64, true),
         Field::new("dec", DataType::Float64, true),
         Field::new("r", DataType::Float64, true),
-        Field::new("s_region", DataType::Utf8, true)
-            .with_metadata([("xtype".to_string(), "adql:REGION".to_string())].into()),
+        region_field(),
     ]));
     let batch = RecordBatch::try_new(
         schema.clone(),
@@ -346,8 +351,7 @@ fn region_snapshot(
         Field::new("id", DataType::Int64, false),
         Field::new("s_ra", DataType::Float64, false),
         Field::new("s_dec", DataType::Float64, false),
-        Field::new("s_region", DataType::Utf8, true)
-            .with_metadata([("xtype".to_string(), "adql:REGION".to_string())].into()),
+        region_field(),
     ]));
     let batch = RecordBatch::try_new(
         schema.clone(),

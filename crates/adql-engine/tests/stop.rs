@@ -75,6 +75,17 @@ fn workers_are_free(runtime: &tokio::runtime::Runtime, engine: &adql_engine::Eng
     );
 }
 
+/// The query ended with the stop's error, soon after `since` (the stop, or
+/// the deadline).
+fn assert_stopped(said: &str, ended: Instant, since: Instant) {
+    assert!(said.contains("the query was stopped"), "{said}");
+    assert!(
+        ended.duration_since(since) < Duration::from_secs(15),
+        "ended {:?} after it was told to stop",
+        ended.duration_since(since)
+    );
+}
+
 #[test]
 fn a_stopped_query_ends_its_work_and_frees_the_workers() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("stop-tests-cache");
@@ -101,23 +112,13 @@ fn a_stopped_query_ends_its_work_and_frees_the_workers() {
         told = Instant::now();
         stop.stop();
     });
-    assert!(said.contains("the query was stopped"), "{said}");
-    assert!(
-        ended.duration_since(told) < Duration::from_secs(15),
-        "ended {:?} after the stop",
-        ended.duration_since(told)
-    );
+    assert_stopped(&said, ended, told);
     workers_are_free(runtime, &engine);
 
     // Its deadline passes, with no one to say stop.
     let deadline = Instant::now() + Duration::from_secs(2);
     let stop = adql_engine::QueryStop::with_deadline(deadline);
     let (said, ended) = run_until_stopped(runtime, &engine, &stop, || {});
-    assert!(said.contains("the query was stopped"), "{said}");
-    assert!(
-        ended.duration_since(deadline) < Duration::from_secs(15),
-        "ended {:?} after the deadline",
-        ended.duration_since(deadline)
-    );
+    assert_stopped(&said, ended, deadline);
     workers_are_free(runtime, &engine);
 }
