@@ -88,9 +88,21 @@ fn session(options: &EngineOptions) -> Result<(SessionContext, Catalogue)> {
     let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
         .with_memory_limit(options.memory_limit, 1.0)
         .build_arc()?;
-    let ctx =
-        SessionContext::new_with_config_rt(datafusion::prelude::SessionConfig::new(), runtime);
-    Ok((ctx, Catalogue::default()))
+    // DataFusion's physical optimiser rules, with the spatial join's choice
+    // of one shared hash table right after its join selection.
+    let mut rules = datafusion::physical_optimizer::optimizer::PhysicalOptimizer::new().rules;
+    let after = rules
+        .iter()
+        .position(|rule| rule.name() == planner::COLLECT_LEFT_AFTER)
+        .map_or(0, |i| i + 1);
+    rules.insert(after, Arc::new(planner::CollectSpatialBuildSide));
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(datafusion::prelude::SessionConfig::new())
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .with_physical_optimizer_rules(rules)
+        .build();
+    Ok((SessionContext::new_with_state(state), Catalogue::default()))
 }
 
 /// A table a request brings with it (TAP `UPLOAD`): its name (a regular ADQL
@@ -550,5 +562,31 @@ impl Engine {
             .collect()
             .await?;
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spatial join picks its hash join's mode after DataFusion's join
+    /// selection (which would otherwise overrule it) and before the inputs'
+    /// distribution is enforced (which adds the single build partition).
+    #[test]
+    fn the_session_collects_spatial_build_sides_after_join_selection() {
+        let (ctx, _) = session(&EngineOptions::default()).unwrap();
+        let state = ctx.state();
+        let names: Vec<&str> = state
+            .physical_optimizers()
+            .iter()
+            .map(|rule| rule.name())
+            .collect();
+        let at = |name: &str| names.iter().position(|n| *n == name);
+        let ours = at("adql_spatial_join_collect_left").expect("installed");
+        assert_eq!(at(planner::COLLECT_LEFT_AFTER), Some(ours - 1), "{names:?}");
+        assert!(
+            at("EnsureRequirements").is_some_and(|i| i > ours),
+            "{names:?}"
+        );
     }
 }

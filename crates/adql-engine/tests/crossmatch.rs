@@ -322,10 +322,22 @@ async fn uploads_joined_with_obscore_equal_the_nested_loop() {
         let plan = plan.display_indent().to_string();
         assert_eq!(plan.contains("o._healpix >= Int64("), pruned, "{q}\n{plan}");
         // The demo's regions are all convex: a point in one is tested on its
-        // edge normals.
+        // edge normals, with the point's vector made once per target.
         assert_eq!(
             plan.contains("adql_point_in_convex"),
             q.contains("CONTAINS"),
+            "{q}\n{plan}"
+        );
+        assert_eq!(
+            plan.contains("adql_point_vector(p.ra, p.dec)"),
+            q.contains("CONTAINS"),
+            "{q}\n{plan}"
+        );
+        // ObsCore, keyed when the join is inner, reads its cells from its
+        // sky key rather than computing them.
+        assert_eq!(
+            plan.contains("o._healpix >> Int64("),
+            !q.contains("LEFT JOIN"),
             "{q}\n{plan}"
         );
         // 300 targets against a dense ObsCore: cells finer than the rule

@@ -51,6 +51,31 @@ pub fn contains(bytes: &[u8], v: Vec3) -> Result<bool, GeomError> {
     }))
 }
 
+/// Bytes of a unit vector: x, y and z, little-endian doubles.
+pub const VECTOR_BYTES: usize = 24;
+
+/// A point's unit vector as bytes, computed once per row of the side that
+/// holds the point, so that a join tests its many candidate pairs without
+/// trigonometry per pair; [`decode_vector`] gives it back bit for bit.
+pub fn encode_vector(v: Vec3) -> [u8; VECTOR_BYTES] {
+    let mut bytes = [0u8; VECTOR_BYTES];
+    for (k, c) in [v.x, v.y, v.z].into_iter().enumerate() {
+        bytes[8 * k..8 * k + 8].copy_from_slice(&c.to_le_bytes());
+    }
+    bytes
+}
+
+/// The vector [`encode_vector`] wrote; an error for bytes of another length.
+#[inline]
+pub fn decode_vector(bytes: &[u8]) -> Result<Vec3, GeomError> {
+    if bytes.len() != VECTOR_BYTES {
+        return Err(GeomError::NotVector(bytes.len()));
+    }
+    let component =
+        |k: usize| f64::from_le_bytes(bytes[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+    Ok(Vec3::new(component(0), component(1), component(2)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +139,24 @@ mod tests {
         // An arrowhead: one turn the other way.
         assert!(encode(&region("POLYGON ICRS 0 0 2 1 0 2 1 1")).is_none());
         assert!(encode(&region("UNION ICRS (POLYGON 0 0 1 0 1 1 CIRCLE 5 5 1)")).is_none());
+    }
+
+    #[test]
+    fn vectors_come_back_bit_for_bit() {
+        for (ra, dec) in [
+            (0.0, 0.0),
+            (359.999999, -89.9),
+            (123.456789, 45.0),
+            (0.1, 90.0),
+        ] {
+            let v = Point::new(ra, dec).unwrap().vector();
+            let back = decode_vector(&encode_vector(v)).unwrap();
+            assert_eq!(
+                (back.x.to_bits(), back.y.to_bits(), back.z.to_bits()),
+                (v.x.to_bits(), v.y.to_bits(), v.z.to_bits())
+            );
+        }
+        assert!(decode_vector(&[0u8; 23]).is_err());
     }
 
     #[test]

@@ -69,6 +69,9 @@ pub enum GeomError {
     /// `_region_normals` value).
     #[error("{0} bytes are not the edge normals of a convex polygon (24 bytes an edge, 3 edges at least)")]
     NotEdgeNormals(usize),
+    /// Bytes that are not a unit vector (24 bytes).
+    #[error("{0} bytes are not a unit vector (24 bytes)")]
+    NotVector(usize),
     /// An operation the region algebra cannot answer exactly.
     #[error("{0}")]
     Unsupported(String),

@@ -25,15 +25,19 @@ use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions_aggregate::expr_fn::max;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction};
 use datafusion::logical_expr::{
-    col, lit, BinaryExpr, Expr, Filter, Join, JoinType, LogicalPlan, LogicalPlanBuilder, Operator,
+    cast, col, lit, BinaryExpr, Expr, Filter, Join, JoinType, LogicalPlan, LogicalPlanBuilder,
+    Operator,
 };
 
 use crate::udf::SkyCellFunction;
 
+mod collect_left;
 mod explain;
 mod sky_filter;
 mod statistics;
 
+pub use collect_left::CollectSpatialBuildSide;
+pub(crate) use collect_left::AFTER as COLLECT_LEFT_AFTER;
 pub use explain::describe;
 use sky_filter::sky_order_filter;
 use statistics::{column_max, keyed_density, scan_of, sky_key, table_rows};
@@ -481,8 +485,27 @@ fn largest_extent(input: &LogicalPlan, extent: Expr, name: &str) -> DfResult<Log
         .build()
 }
 
+/// The cell at `depth` of each keyed row's centre: read from its table's sky
+/// key (the nested index of the same position at a finer depth, shifted to
+/// `depth`: the same cell, without computing it per row) when the key is of
+/// that position, else computed.
+fn keyed_cell(input: &LogicalPlan, keyed: &Footprint, depth: u8) -> Expr {
+    let from_key = keyed.centre_columns().and_then(|(ra, dec)| {
+        let key = sky_key(input, ra)?;
+        let column = Column::new(ra.relation.clone(), key.column.as_str());
+        let same_position = ra.relation == dec.relation && key.ra == ra.name && key.dec == dec.name;
+        (same_position && depth <= key.depth && input.schema().has_column(&column)).then(|| {
+            let shifted = Expr::Column(column) >> lit(2 * i64::from(key.depth - depth));
+            cast(shifted, arrow::datatypes::DataType::Int64)
+        })
+    });
+    from_key.unwrap_or_else(|| keyed.cell(lit(i64::from(depth))))
+}
+
 fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<LogicalPlan> {
-    let (left_input, right_input) = (join.left.as_ref(), join.right.as_ref());
+    let (condition, [left_input, right_input]) =
+        with_edge_normals(condition, [join.left.as_ref(), join.right.as_ref()])?;
+    let (left_input, right_input) = (&left_input, &right_input);
     // A region's exact test (a polygon parsed per pair) costs more than
     // keying a row in more cells: cells about one reach across, not four.
     let regions = [&found.left, &found.right]
@@ -551,7 +574,11 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
                 }
                 _ => keyed_input.clone(),
             };
-            let keyed_plan = with_column(keyed_input, keyed.cell(depth.clone()), "key")?;
+            let keyed_plan = with_column(
+                keyed_input.clone(),
+                keyed_cell(&keyed_input, &keyed, depth_value),
+                "key",
+            )?;
             let expanded_plan =
                 with_column(expanded_input.clone(), expanded.cells(depth, lit(k)), "key")?;
             (keyed_plan, expanded_plan)
@@ -624,7 +651,6 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         JoinType::Left | JoinType::Right => JoinType::Right,
         other => other,
     };
-    let condition = with_edge_normals(condition, [left_input, right_input])?;
     let output: Vec<Expr> = join
         .schema
         .columns()
@@ -648,9 +674,16 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
 /// `condition` with each `CONTAINS(POINT(…), t.s_region)` of a snapshot whose
 /// every region is a convex polygon tested on the regions' edge normals
 /// (`_region_normals`): the same answer, without reading, copying and parsing
-/// a region's text for each pair.
-fn with_edge_normals(condition: Expr, inputs: [&LogicalPlan; 2]) -> DfResult<Expr> {
-    condition
+/// a region's text for each pair. The input holding the point gets its unit
+/// vector as a column (`adql_point_vector`, once per row), which the test
+/// reads for each of the row's candidate pairs instead of computing it.
+fn with_edge_normals(
+    condition: Expr,
+    inputs: [&LogicalPlan; 2],
+) -> DfResult<(Expr, [LogicalPlan; 2])> {
+    let mut vectors: [Vec<Expr>; 2] = Default::default();
+    let mut named = 0;
+    let condition = condition
         .transform(|e| {
             let Expr::ScalarFunction(f) = &e else {
                 return Ok(Transformed::no(e));
@@ -674,14 +707,52 @@ fn with_edge_normals(condition: Expr, inputs: [&LogicalPlan; 2]) -> DfResult<Exp
             if !convex {
                 return Ok(Transformed::no(e));
             }
-            let test = crate::udf::udf(crate::udf::GeometryFunction::PointInConvex).call(vec![
-                ra.clone(),
-                dec.clone(),
-                Expr::Column(normals),
-            ]);
+            let point = ra.clone() + dec.clone();
+            let side = match sides(&point, inputs[0].schema(), inputs[1].schema()) {
+                Some((true, false)) => Some(0),
+                Some((false, true)) => Some(1),
+                _ => None,
+            };
+            // The point of one side, as its vector; else (a constant) as it is.
+            let args = match side {
+                Some(side) => {
+                    let name = format!("__spatial_join_point_vector_{named}");
+                    named += 1;
+                    let vector = crate::udf::udf(crate::udf::GeometryFunction::PointVector)
+                        .call(vec![ra.clone(), dec.clone()]);
+                    vectors[side].push(vector.alias(&name));
+                    vec![col(name), Expr::Column(normals)]
+                }
+                None => vec![ra.clone(), dec.clone(), Expr::Column(normals)],
+            };
+            let test = crate::udf::udf(crate::udf::GeometryFunction::PointInConvex).call(args);
             Ok(Transformed::yes(test))
-        })
-        .map(|t| t.data)
+        })?
+        .data;
+    let [left, right] = inputs;
+    let with_vectors = |plan: &LogicalPlan, vectors: Vec<Expr>| -> DfResult<LogicalPlan> {
+        if vectors.is_empty() {
+            return Ok(plan.clone());
+        }
+        let mut exprs: Vec<Expr> = plan
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
+        exprs.extend(vectors);
+        LogicalPlanBuilder::from(plan.clone())
+            .project(exprs)?
+            .build()
+    };
+    let [left_vectors, right_vectors] = vectors;
+    Ok((
+        condition,
+        [
+            with_vectors(left, left_vectors)?,
+            with_vectors(right, right_vectors)?,
+        ],
+    ))
 }
 
 #[cfg(test)]
@@ -705,6 +776,41 @@ mod tests {
 
     fn geometry(f: crate::udf::GeometryFunction, args: Vec<Expr>) -> Expr {
         crate::udf::udf(f).call(args)
+    }
+
+    /// A snapshot's `_healpix`, shifted to a coarser depth, is the cell the
+    /// join's functions compute there (keyed rows read it instead), at the
+    /// poles, on the RA seam and on cell edges alike.
+    #[test]
+    fn the_sky_key_shifted_is_the_computed_cell() {
+        let mut positions = vec![
+            (0.0, 90.0),
+            (0.0, -90.0),
+            (359.999_999_999, 89.999_999),
+            (0.0, 0.0),
+            (360.0, 0.0),
+            (45.0, 41.810_314_895_778_6),
+            (90.0, -41.810_314_895_778_6),
+        ];
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            let mut next = || {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (seed >> 11) as f64 / (1u64 << 53) as f64
+            };
+            positions.push((360.0 * next(), (2.0 * next() - 1.0).asin().to_degrees()));
+        }
+        for (ra, dec) in positions {
+            let key = obscore::snapshot::healpix_key(ra, dec);
+            let point = adql_geom::Point::new(ra, dec).unwrap();
+            for depth in 0..=obscore::snapshot::HEALPIX_DEPTH {
+                let cell = adql_geom::coverage::healpix_index(depth, point.ra(), point.dec());
+                let shift = 2 * u32::from(obscore::snapshot::HEALPIX_DEPTH - depth);
+                assert_eq!(key >> shift, cell as i64, "({ra}, {dec}) at depth {depth}");
+            }
+        }
     }
 
     #[test]

@@ -56,8 +56,14 @@ pub enum GeometryFunction {
     /// CONTAINS(POINT(ra, dec), CIRCLE(cra, cdec, r)) with ICRS numbers.
     PointInCircle,
     /// CONTAINS(POINT(ra, dec), s_region) of a snapshot whose regions are all
-    /// convex polygons, on their edge normals (`_region_normals`).
+    /// convex polygons, on their edge normals (`_region_normals`); or of the
+    /// point's vector from [`GeometryFunction::PointVector`] and the normals,
+    /// which spares the trigonometry.
     PointInConvex,
+    /// The unit vector of POINT(ra, dec) as 24 bytes (NULL for a NULL or
+    /// invalid position): computed once per row of a join's side, read by
+    /// `adql_point_in_convex` for each of its candidate pairs.
+    PointVector,
 }
 
 impl GeometryFunction {
@@ -83,6 +89,7 @@ impl GeometryFunction {
             GeometryFunction::PointInShape => "adql_point_in_shape",
             GeometryFunction::PointInCircle => "adql_point_in_circle",
             GeometryFunction::PointInConvex => "adql_point_in_convex",
+            GeometryFunction::PointVector => "adql_point_vector",
         }
     }
 
@@ -98,6 +105,9 @@ impl GeometryFunction {
             | GeometryFunction::Area
             | GeometryFunction::Coord1
             | GeometryFunction::Coord2 => DataType::Float64,
+            GeometryFunction::PointVector => {
+                DataType::FixedSizeBinary(adql_geom::edge_normals::VECTOR_BYTES as i32)
+            }
             _ => DataType::Utf8,
         }
     }
@@ -212,6 +222,9 @@ impl ScalarUDFImpl for GeometryUdf {
         }
         if self.function == GeometryFunction::PointInConvex {
             return point_in_convex(&args.args, rows);
+        }
+        if self.function == GeometryFunction::PointVector {
+            return point_vector(&args.args, rows);
         }
         let a: Vec<Arg> = args
             .args
@@ -475,23 +488,43 @@ fn point_in_shape(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> 
 /// CONTAINS(POINT(ra, dec), s_region) from the regions' edge normals (binary
 /// values of [`adql_geom::edge_normals`]): the answer the text gives, and the
 /// same error for an invalid position. The normals are read where they are
-/// (Binary, LargeBinary or BinaryView), not copied.
+/// (Binary, LargeBinary or BinaryView), not copied. Called with two
+/// arguments, the point is its vector from [`point_vector`] (NULL for a NULL
+/// or invalid position, which a spatial join never pairs: such a row has no
+/// sky cell): the same vector, without the trigonometry for each pair.
 fn point_in_convex(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
-    if args.len() != 3 {
-        return exec_err!("adql_point_in_convex takes a position and edge normals");
-    }
-    let ra = cast(&args[0].to_array(rows)?, &DataType::Float64)?;
-    let dec = cast(&args[1].to_array(rows)?, &DataType::Float64)?;
-    let (ra, dec) = (
-        ra.as_primitive::<Float64Type>(),
-        dec.as_primitive::<Float64Type>(),
-    );
-    let normals = args[2].to_array(rows)?;
+    let (points, normals) = match args {
+        [ra, dec, normals] => {
+            let ra = cast(&ra.to_array(rows)?, &DataType::Float64)?;
+            let dec = cast(&dec.to_array(rows)?, &DataType::Float64)?;
+            let (ra, dec) = (
+                ra.as_primitive::<Float64Type>().clone(),
+                dec.as_primitive::<Float64Type>().clone(),
+            );
+            (ConvexPoints::Positions(ra, dec), normals.to_array(rows)?)
+        }
+        [vectors, normals] => {
+            let vectors = vectors.to_array(rows)?;
+            let points = match vectors.data_type() {
+                DataType::FixedSizeBinary(_) => {
+                    ConvexPoints::Vectors(vectors.as_fixed_size_binary().clone())
+                }
+                DataType::Null => ConvexPoints::None,
+                other => return exec_err!("adql_point_in_convex reads a vector, not {other}"),
+            };
+            (points, normals.to_array(rows)?)
+        }
+        _ => {
+            return exec_err!(
+                "adql_point_in_convex takes a position or its vector, and edge normals"
+            )
+        }
+    };
+    let vector = |i: usize| points.vector(i);
     let test = |i: usize, bytes: Option<&[u8]>| -> Result<Option<i32>> {
-        match bytes {
-            Some(bytes) if ra.is_valid(i) && dec.is_valid(i) => {
-                let p = geom(Point::new(ra.value(i), dec.value(i)))?;
-                let inside = geom(adql_geom::edge_normals::contains(bytes, p.vector()))?;
+        match (bytes, vector(i)?) {
+            (Some(bytes), Some(v)) => {
+                let inside = geom(adql_geom::edge_normals::contains(bytes, v))?;
                 Ok(Some(i32::from(inside)))
             }
             _ => Ok(None),
@@ -520,4 +553,112 @@ fn point_in_convex(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue>
         other => return exec_err!("adql_point_in_convex reads edge normals, not {other}"),
     };
     Ok(ColumnarValue::Array(Arc::new(out)))
+}
+
+/// The points `adql_point_in_convex` tests: positions, or their vectors.
+enum ConvexPoints {
+    Positions(Float64Array, Float64Array),
+    Vectors(arrow::array::FixedSizeBinaryArray),
+    /// All NULL.
+    None,
+}
+
+impl ConvexPoints {
+    /// Row `i`'s unit vector; `None` for a NULL; an error for an invalid
+    /// position.
+    #[inline]
+    fn vector(&self, i: usize) -> Result<Option<adql_geom::Vec3>> {
+        match self {
+            ConvexPoints::Positions(ra, dec) => {
+                if ra.is_null(i) || dec.is_null(i) {
+                    return Ok(None);
+                }
+                Ok(Some(geom(Point::new(ra.value(i), dec.value(i)))?.vector()))
+            }
+            ConvexPoints::Vectors(vectors) => {
+                if vectors.is_null(i) {
+                    return Ok(None);
+                }
+                let bytes = vectors.value(i);
+                Ok(Some(geom(adql_geom::edge_normals::decode_vector(bytes))?))
+            }
+            ConvexPoints::None => Ok(None),
+        }
+    }
+}
+
+/// The unit vector of each valid position, as the bytes
+/// [`adql_geom::edge_normals::encode_vector`] writes; NULL where the position
+/// is NULL or invalid (the test that reads it then raises the error itself).
+fn point_vector(args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
+    if args.len() != 2 {
+        return exec_err!("adql_point_vector takes a position");
+    }
+    let ra = cast(&args[0].to_array(rows)?, &DataType::Float64)?;
+    let dec = cast(&args[1].to_array(rows)?, &DataType::Float64)?;
+    let (ra, dec) = (
+        ra.as_primitive::<Float64Type>(),
+        dec.as_primitive::<Float64Type>(),
+    );
+    let vectors = (0..rows).map(|i| {
+        (ra.is_valid(i) && dec.is_valid(i))
+            .then(|| Point::new(ra.value(i), dec.value(i)).ok())
+            .flatten()
+            .map(|p| adql_geom::edge_normals::encode_vector(p.vector()))
+    });
+    let out = arrow::array::FixedSizeBinaryArray::try_from_sparse_iter_with_size(
+        vectors,
+        adql_geom::edge_normals::VECTOR_BYTES as i32,
+    )?;
+    Ok(ColumnarValue::Array(Arc::new(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::BinaryArray;
+
+    fn column(values: Vec<Option<f64>>) -> ColumnarValue {
+        ColumnarValue::Array(Arc::new(Float64Array::from(values)))
+    }
+
+    fn answers(args: &[ColumnarValue], rows: usize) -> Result<Vec<Option<i32>>> {
+        let out = point_in_convex(args, rows)?.to_array(rows)?;
+        Ok(out
+            .as_primitive::<arrow::datatypes::Int32Type>()
+            .iter()
+            .collect())
+    }
+
+    #[test]
+    fn a_point_s_vector_gives_the_answer_of_its_position() {
+        let region = adql_geom::parse_region("POLYGON ICRS 359.9 -1 0.1 -1 0.1 1 359.9 1").unwrap();
+        let normals = adql_geom::edge_normals::encode(&region).unwrap();
+        let ra = vec![
+            Some(0.0),
+            Some(359.95),
+            Some(0.2),
+            None,
+            Some(0.05),
+            Some(0.1),
+        ];
+        let dec = vec![Some(0.0), Some(0.5), Some(0.0), Some(0.0), None, Some(1.0)];
+        let rows = ra.len();
+        let (ra, dec) = (column(ra), column(dec));
+        let mut normals: Vec<Option<&[u8]>> = vec![Some(normals.as_slice()); rows];
+        normals[2] = None;
+        let normals = ColumnarValue::Array(Arc::new(BinaryArray::from(normals)));
+        let vectors = point_vector(&[ra.clone(), dec.clone()], rows).unwrap();
+        let positions = answers(&[ra, dec, normals.clone()], rows).unwrap();
+        let from_vectors = answers(&[vectors, normals.clone()], rows).unwrap();
+        assert_eq!(positions, vec![Some(1), Some(1), None, None, None, Some(1)]);
+        assert_eq!(from_vectors, positions);
+        // An invalid position fails; it has no vector (nor sky cell).
+        let (ra, dec) = (column(vec![Some(10.0)]), column(vec![Some(95.0)]));
+        let vectors = point_vector(&[ra.clone(), dec.clone()], 1).unwrap();
+        assert_eq!(vectors.to_array(1).unwrap().null_count(), 1);
+        let one = ColumnarValue::Array(normals.to_array(rows).unwrap().slice(0, 1));
+        assert!(answers(&[ra, dec, one.clone()], 1).is_err());
+        assert_eq!(answers(&[vectors, one], 1).unwrap(), vec![None]);
+    }
 }

@@ -70,6 +70,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
         G::PointInShape,
         G::PointInCircle,
         G::PointInConvex,
+        G::PointVector,
     ];
     let catalogue = [
         C::HealpixIndex,

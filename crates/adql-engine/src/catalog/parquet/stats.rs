@@ -114,6 +114,25 @@ impl RowGroupStats {
         self.row_groups
     }
 
+    /// The share of row groups that may hold a value of `column` inside one
+    /// of `intervals` (closed): what a condition restricting `column` to them
+    /// leaves to read. Row groups without statistics for it count as read;
+    /// `None` for a table of no row groups or without the column.
+    pub fn share_read(&self, column: &str, intervals: &[(f64, f64)]) -> Option<f64> {
+        let ranges = self.ranges.get(column)?;
+        if ranges.is_empty() {
+            return None;
+        }
+        let read = ranges
+            .iter()
+            .filter(|range| match range {
+                Some((min, max)) => intervals.iter().any(|(lo, hi)| min <= hi && max >= lo),
+                None => true,
+            })
+            .count();
+        Some(read as f64 / ranges.len() as f64)
+    }
+
     /// True if the statistics prove some row group has no value of `column`
     /// inside any of `intervals` (closed): a condition restricting `column` to
     /// them lets the reader skip that row group.
@@ -172,6 +191,12 @@ mod tests {
         assert_eq!(stats.range("_region_reach"), None);
         assert_eq!(stats.row_group_range("_region_reach", 1), Some((0.0, 0.17)));
         assert!(stats.skips("_healpix", &[(120.0, 130.0)]));
+        assert_eq!(stats.share_read("_healpix", &[(120.0, 130.0)]), Some(0.5));
+        assert_eq!(stats.share_read("_healpix", &[(99.0, 100.0)]), Some(1.0));
+        assert_eq!(stats.share_read("_healpix", &[(300.0, 400.0)]), Some(0.0));
+        // Without statistics in the first file: read.
+        assert_eq!(stats.share_read("_region_reach", &[(5.0, 6.0)]), Some(0.5));
+        assert_eq!(stats.share_read("ra", &[(5.0, 6.0)]), None);
         assert!(!stats.skips("_healpix", &[(50.0, 150.0)]));
     }
 

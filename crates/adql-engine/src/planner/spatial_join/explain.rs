@@ -2,7 +2,7 @@
 //! again in the optimised plan by its cell keys.
 
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::logical_expr::{Expr, Join, JoinType, LogicalPlan};
+use datafusion::logical_expr::{BinaryExpr, Expr, Join, JoinType, LogicalPlan, Operator};
 
 use super::{call, constant, BUILD_KEY, PROBE_KEY};
 use crate::udf::SkyCellFunction;
@@ -40,13 +40,14 @@ fn describe_join(join: &Join) -> String {
         });
         name
     };
-    // The depth: the first argument of the keyed side's cell function.
+    // The depth: the first argument of the expanded side's cells function
+    // (the keyed side may read its cells from a sky key instead).
     let mut depth = None;
-    let _ = join.right.apply(|n| {
+    let _ = join.left.apply(|n| {
         for e in n.expressions() {
             let _ = e.apply(|x| {
-                if let Some([d, ..]) = call(x, SkyCellFunction::Cell.name())
-                    .or_else(|| call(x, SkyCellFunction::RegionCell.name()))
+                if let Some([d, ..]) = call(x, SkyCellFunction::ConeCells.name())
+                    .or_else(|| call(x, SkyCellFunction::RegionCells.name()))
                 {
                     depth = Some(match constant(d) {
                         Some(v) => {
@@ -68,6 +69,31 @@ fn describe_join(join: &Join) -> String {
             TreeNodeRecursion::Continue
         })
     });
+    // Cells read from the keyed table's sky key: `key >> shift`.
+    let mut sky_key = None;
+    let _ = join.right.apply(|n| {
+        for e in n.expressions() {
+            let _ = e.apply(|x| {
+                if let Expr::BinaryExpr(BinaryExpr {
+                    left,
+                    op: Operator::BitwiseShiftRight,
+                    ..
+                }) = x
+                {
+                    if let Expr::Column(c) = left.as_ref() {
+                        sky_key = Some(c.name.clone());
+                        return Ok(TreeNodeRecursion::Stop);
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            });
+        }
+        Ok(if sky_key.is_some() {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
     let kind = match join.join_type {
         JoinType::Right => "Outer join (every row of the keyed side kept)".to_string(),
         other => format!("{other} join"),
@@ -80,9 +106,13 @@ fn describe_join(join: &Join) -> String {
         });
     }
     format!(
-        "{kind} on sky cells at {}: {} keyed by the cell of each row's position; {} expanded to the cells each footprint touches (the hash join's build side); the join's condition decides each pair{}",
+        "{kind} on sky cells at {}: {} keyed by the cell of each row's position{}; {} expanded to the cells each footprint touches (the hash join's build side); the join's condition decides each pair{}",
         depth.unwrap_or_else(|| "an unknown depth".into()),
         tables(&join.right),
+        match sky_key {
+            Some(key) => format!(" (read from its sky key {key})"),
+            None => String::new(),
+        },
         tables(&join.left),
         if on_normals {
             " (points in s_region tested on its edge normals)"

@@ -6,7 +6,7 @@ use datafusion::common::{Column, DFSchema};
 use datafusion::datasource::source_as_provider;
 use datafusion::logical_expr::{lit, Expr, LogicalPlan, TableScan};
 
-use super::statistics::{column_range, scan_of, sky_key, table_rows};
+use super::statistics::{scan_of, sky_key, table_rows};
 use super::Footprint;
 
 /// The most rows of an in-memory expanded side whose cells are computed at
@@ -16,6 +16,9 @@ const PLAN_TIME_CELL_ROWS: u64 = 200_000;
 /// it is evaluated per row as a chain of comparisons, which with 256 ranges
 /// cost 0.45 s on 300,000 rows — more than the join it served.
 const MAX_SKY_RANGES: usize = 32;
+/// The largest share of the keyed table's row groups a restriction may leave
+/// to read and still be added.
+const MAX_SHARE_READ: f64 = 0.5;
 
 /// `_healpix` ranges of the keyed snapshot that hold every cell the expanded
 /// side (an in-memory table of at most [`PLAN_TIME_CELL_ROWS`]) touches at
@@ -79,16 +82,20 @@ pub(super) fn sky_order_filter(
         })
         .collect();
     let ranges = fewest_ranges(ranges, MAX_SKY_RANGES);
-    // Ranges spanning most of the table's keys (targets all over its
-    // footprint) skip little, and cost a chain of comparisons per row.
-    if let Some((lo, hi)) = column_range(keyed_input, &healpix) {
-        let covered: f64 = ranges
-            .iter()
-            .map(|&(a, b)| ((b as f64).min(hi) - (a as f64).max(lo)).max(0.0))
-            .sum();
-        if covered > 0.5 * (hi - lo) {
-            return None;
-        }
+    // Ranges over most of the table's row groups (targets all over its
+    // footprint, which may be a small part of the key's span) skip little,
+    // and cost a chain of comparisons and a copy of every row read: 10,000
+    // targets over the DP0.2-scale ObsCore read 0.3 s slower with them.
+    let intervals: Vec<(f64, f64)> = ranges
+        .iter()
+        .map(|&(lo, hi)| (lo as f64, (hi - 1) as f64))
+        .collect();
+    let parquet = source_as_provider(&scan_of(keyed_input, &healpix)?.source).ok()?;
+    let stats = crate::catalog::ParquetTable::of(parquet.as_ref())?
+        .stats()
+        .clone();
+    if stats.share_read(&healpix.name, &intervals)? > MAX_SHARE_READ {
+        return None;
     }
     let column = Expr::Column(healpix);
     let terms = ranges.into_iter().map(|(lo, hi)| {
