@@ -189,6 +189,9 @@ pub fn write_result<W: Write + Send>(
         match batch {
             Err(_) => Err(TapError::Timeout(timeout_secs)),
             Ok(None) => Ok(None),
+            // The engine's functions may see the deadline pass before this
+            // wait does: the same timeout.
+            Ok(Some(Err(_))) if stop.is_past_deadline() => Err(TapError::Timeout(timeout_secs)),
             Ok(Some(Err(e))) => Err(failure(&e)),
             Ok(Some(Ok(b))) => RecordBatch::try_new(schema.clone(), b.columns().to_vec())
                 .map(Some)
