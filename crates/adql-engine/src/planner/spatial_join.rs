@@ -32,12 +32,14 @@ use datafusion::logical_expr::{
 use crate::udf::SkyCellFunction;
 
 mod collect_left;
+mod edge_normals;
 mod explain;
 mod sky_filter;
 mod statistics;
 
 pub use collect_left::CollectSpatialBuildSide;
 pub(crate) use collect_left::AFTER as COLLECT_LEFT_AFTER;
+use edge_normals::with_edge_normals;
 pub use explain::describe;
 use sky_filter::sky_order_filter;
 use statistics::{column_max, keyed_density, scan_of, sky_key, table_rows};
@@ -468,13 +470,21 @@ fn known(plan: &LogicalPlan, f: Footprint) -> (Footprint, Option<f64>) {
 
 /// A plan with one more column.
 fn with_column(plan: LogicalPlan, value: Expr, name: &str) -> DfResult<LogicalPlan> {
+    with_columns(plan, vec![value.alias(name)])
+}
+
+/// A plan with more columns (named expressions), or as it is if none.
+fn with_columns(plan: LogicalPlan, more: Vec<Expr>) -> DfResult<LogicalPlan> {
+    if more.is_empty() {
+        return Ok(plan);
+    }
     let mut exprs: Vec<Expr> = plan
         .schema()
         .columns()
         .into_iter()
         .map(Expr::Column)
         .collect();
-    exprs.push(value.alias(name));
+    exprs.extend(more);
     LogicalPlanBuilder::from(plan).project(exprs)?.build()
 }
 
@@ -669,90 +679,6 @@ fn spatial_join(join: &Join, found: Proximity, condition: Expr) -> DfResult<Logi
         )?
         .project(output)?
         .build()
-}
-
-/// `condition` with each `CONTAINS(POINT(…), t.s_region)` of a snapshot whose
-/// every region is a convex polygon tested on the regions' edge normals
-/// (`_region_normals`): the same answer, without reading, copying and parsing
-/// a region's text for each pair. The input holding the point gets its unit
-/// vector as a column (`adql_point_vector`, once per row), which the test
-/// reads for each of the row's candidate pairs instead of computing it.
-fn with_edge_normals(
-    condition: Expr,
-    inputs: [&LogicalPlan; 2],
-) -> DfResult<(Expr, [LogicalPlan; 2])> {
-    let mut vectors: [Vec<Expr>; 2] = Default::default();
-    let mut named = 0;
-    let condition = condition
-        .transform(|e| {
-            let Expr::ScalarFunction(f) = &e else {
-                return Ok(Transformed::no(e));
-            };
-            let [ra, dec, Expr::Column(region)] = f.args.as_slice() else {
-                return Ok(Transformed::no(e));
-            };
-            if f.name() != "adql_point_in_shape" || region.name != "s_region" {
-                return Ok(Transformed::no(e));
-            }
-            let normals = Column::new(region.relation.clone(), obscore::snapshot::REGION_NORMALS);
-            let convex = inputs.iter().any(|plan| {
-                scan_of(plan, &normals)
-                    .and_then(|scan| datafusion::datasource::source_as_provider(&scan.source).ok())
-                    .and_then(|provider| {
-                        crate::catalog::ParquetTable::of(provider.as_ref())
-                            .map(crate::catalog::ParquetTable::convex_regions)
-                    })
-                    .unwrap_or(false)
-            });
-            if !convex {
-                return Ok(Transformed::no(e));
-            }
-            let point = ra.clone() + dec.clone();
-            let side = match sides(&point, inputs[0].schema(), inputs[1].schema()) {
-                Some((true, false)) => Some(0),
-                Some((false, true)) => Some(1),
-                _ => None,
-            };
-            // The point of one side, as its vector; else (a constant) as it is.
-            let args = match side {
-                Some(side) => {
-                    let name = format!("__spatial_join_point_vector_{named}");
-                    named += 1;
-                    let vector = crate::udf::udf(crate::udf::GeometryFunction::PointVector)
-                        .call(vec![ra.clone(), dec.clone()]);
-                    vectors[side].push(vector.alias(&name));
-                    vec![col(name), Expr::Column(normals)]
-                }
-                None => vec![ra.clone(), dec.clone(), Expr::Column(normals)],
-            };
-            let test = crate::udf::udf(crate::udf::GeometryFunction::PointInConvex).call(args);
-            Ok(Transformed::yes(test))
-        })?
-        .data;
-    let [left, right] = inputs;
-    let with_vectors = |plan: &LogicalPlan, vectors: Vec<Expr>| -> DfResult<LogicalPlan> {
-        if vectors.is_empty() {
-            return Ok(plan.clone());
-        }
-        let mut exprs: Vec<Expr> = plan
-            .schema()
-            .columns()
-            .into_iter()
-            .map(Expr::Column)
-            .collect();
-        exprs.extend(vectors);
-        LogicalPlanBuilder::from(plan.clone())
-            .project(exprs)?
-            .build()
-    };
-    let [left_vectors, right_vectors] = vectors;
-    Ok((
-        condition,
-        [
-            with_vectors(left, left_vectors)?,
-            with_vectors(right, right_vectors)?,
-        ],
-    ))
 }
 
 #[cfg(test)]

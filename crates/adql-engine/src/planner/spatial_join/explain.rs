@@ -42,57 +42,31 @@ fn describe_join(join: &Join) -> String {
     };
     // The depth: the first argument of the expanded side's cells function
     // (the keyed side may read its cells from a sky key instead).
-    let mut depth = None;
-    let _ = join.left.apply(|n| {
-        for e in n.expressions() {
-            let _ = e.apply(|x| {
-                if let Some([d, ..]) = call(x, SkyCellFunction::ConeCells.name())
-                    .or_else(|| call(x, SkyCellFunction::RegionCells.name()))
-                {
-                    depth = Some(match constant(d) {
-                        Some(v) => {
-                            let arcsec = 58.63 * 3600.0 / 2f64.powi(v as i32);
-                            format!("HEALPix depth {v} (cells about {})", angle(arcsec))
-                        }
-                        None => {
-                            "a HEALPix depth chosen at run time from the largest extents".into()
-                        }
-                    });
-                    return Ok(TreeNodeRecursion::Stop);
-                }
-                Ok(TreeNodeRecursion::Continue)
-            });
-        }
-        Ok(if depth.is_some() {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
+    let depth = first_expr(&join.left, |x| {
+        let [d, ..] = call(x, SkyCellFunction::ConeCells.name())
+            .or_else(|| call(x, SkyCellFunction::RegionCells.name()))?
+        else {
+            return None;
+        };
+        Some(match constant(d) {
+            Some(v) => {
+                let arcsec = 58.63 * 3600.0 / 2f64.powi(v as i32);
+                format!("HEALPix depth {v} (cells about {})", angle(arcsec))
+            }
+            None => "a HEALPix depth chosen at run time from the largest extents".into(),
         })
     });
     // Cells read from the keyed table's sky key: `key >> shift`.
-    let mut sky_key = None;
-    let _ = join.right.apply(|n| {
-        for e in n.expressions() {
-            let _ = e.apply(|x| {
-                if let Expr::BinaryExpr(BinaryExpr {
-                    left,
-                    op: Operator::BitwiseShiftRight,
-                    ..
-                }) = x
-                {
-                    if let Expr::Column(c) = left.as_ref() {
-                        sky_key = Some(c.name.clone());
-                        return Ok(TreeNodeRecursion::Stop);
-                    }
-                }
-                Ok(TreeNodeRecursion::Continue)
-            });
-        }
-        Ok(if sky_key.is_some() {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
-        })
+    let sky_key = first_expr(&join.right, |x| match x {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::BitwiseShiftRight,
+            ..
+        }) => match left.as_ref() {
+            Expr::Column(c) => Some(c.name.clone()),
+            _ => None,
+        },
+        _ => None,
     });
     let kind = match join.join_type {
         JoinType::Right => "Outer join (every row of the keyed side kept)".to_string(),
@@ -120,6 +94,29 @@ fn describe_join(join: &Join) -> String {
             ""
         },
     )
+}
+
+/// The first value `found` gives for an expression (or a part of one) of
+/// `plan`'s nodes, top down.
+fn first_expr<T>(plan: &LogicalPlan, mut found: impl FnMut(&Expr) -> Option<T>) -> Option<T> {
+    let mut out = None;
+    let _ = plan.apply(|n| {
+        for e in n.expressions() {
+            let _ = e.apply(|x| {
+                out = found(x);
+                Ok(if out.is_some() {
+                    TreeNodeRecursion::Stop
+                } else {
+                    TreeNodeRecursion::Continue
+                })
+            });
+            if out.is_some() {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    out
 }
 
 fn angle(arcsec: f64) -> String {
