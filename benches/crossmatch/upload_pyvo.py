@@ -28,6 +28,9 @@ service = pyvo.dal.TAPService(url)
 centres = service.run_sync(
     "SELECT s_ra, s_dec FROM ivoa.ObsCore WHERE s_ra IS NOT NULL", maxrec=10_000_000
 ).to_table()
+# The service's rows come in whatever order its partitions finish: sorted,
+# the same seed draws the same targets every run.
+centres = centres[np.lexsort((np.asarray(centres["s_dec"]), np.asarray(centres["s_ra"])))]
 rng = np.random.default_rng(2026)
 picked = rng.choice(len(centres), count, replace=False)
 targets = Table(

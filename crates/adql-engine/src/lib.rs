@@ -15,6 +15,7 @@
 
 pub mod catalog;
 mod error;
+pub mod exec;
 pub mod planner;
 mod stop;
 pub mod storage;
@@ -89,13 +90,13 @@ fn session(options: &EngineOptions) -> Result<(SessionContext, Catalogue)> {
         .with_memory_limit(options.memory_limit, 1.0)
         .build_arc()?;
     // DataFusion's physical optimiser rules, with the spatial join's choice
-    // of one shared hash table right after its join selection.
+    // of operator right after its join selection.
     let mut rules = datafusion::physical_optimizer::optimizer::PhysicalOptimizer::new().rules;
     let after = rules
         .iter()
-        .position(|rule| rule.name() == planner::COLLECT_LEFT_AFTER)
+        .position(|rule| rule.name() == planner::SPATIAL_JOIN_RULE_AFTER)
         .map_or(0, |i| i + 1);
-    rules.insert(after, Arc::new(planner::CollectSpatialBuildSide));
+    rules.insert(after, Arc::new(planner::SpatialJoinRule));
     let state = datafusion::execution::SessionStateBuilder::new()
         .with_config(datafusion::prelude::SessionConfig::new())
         .with_runtime_env(runtime)
@@ -569,11 +570,11 @@ impl Engine {
 mod tests {
     use super::*;
 
-    /// The spatial join picks its hash join's mode after DataFusion's join
-    /// selection (which would otherwise overrule it) and before the inputs'
+    /// The spatial join picks its operator after DataFusion's join selection
+    /// (which would otherwise overrule it) and before the inputs'
     /// distribution is enforced (which adds the single build partition).
     #[test]
-    fn the_session_collects_spatial_build_sides_after_join_selection() {
+    fn the_session_plans_spatial_joins_after_join_selection() {
         let (ctx, _) = session(&EngineOptions::default()).unwrap();
         let state = ctx.state();
         let names: Vec<&str> = state
@@ -582,8 +583,12 @@ mod tests {
             .map(|rule| rule.name())
             .collect();
         let at = |name: &str| names.iter().position(|n| *n == name);
-        let ours = at("adql_spatial_join_collect_left").expect("installed");
-        assert_eq!(at(planner::COLLECT_LEFT_AFTER), Some(ours - 1), "{names:?}");
+        let ours = at("adql_spatial_join").expect("installed");
+        assert_eq!(
+            at(planner::SPATIAL_JOIN_RULE_AFTER),
+            Some(ours - 1),
+            "{names:?}"
+        );
         assert!(
             at("EnsureRequirements").is_some_and(|i| i > ours),
             "{names:?}"

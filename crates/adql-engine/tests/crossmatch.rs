@@ -462,6 +462,8 @@ async fn points_in_convex_regions_are_tested_on_their_edge_normals() {
         "SELECT p.id, g.id FROM TAP_UPLOAD.p AS p JOIN test.regions AS g ON CONTAINS(POINT('ICRS', p.ra, p.dec), g.s_region) = 1",
         "SELECT p.id, g.id FROM TAP_UPLOAD.p AS p LEFT JOIN test.regions AS g ON 1 = CONTAINS(POINT('ICRS', p.ra, p.dec), g.s_region)",
         "SELECT p.id, g.id FROM test.regions AS g, TAP_UPLOAD.p AS p WHERE CONTAINS(POINT('ICRS', p.ra, p.dec), g.s_region) = 1 AND g.id > 1010",
+        // A condition on both sides besides: applied to the pairs inside.
+        "SELECT p.id, g.id FROM TAP_UPLOAD.p AS p JOIN test.regions AS g ON CONTAINS(POINT('ICRS', p.ra, p.dec), g.s_region) = 1 AND MOD(p.id + g.id, 3) <> 0",
     ];
     for (snapshot, on_normals) in [(&convex, true), (&mixed, false)] {
         let spatial = Engine::new(snapshot).await.unwrap();
@@ -498,6 +500,20 @@ async fn points_in_convex_regions_are_tested_on_their_edge_normals() {
         assert_eq!(
             text.contains("tested on its edge normals"),
             on_normals,
+            "{text}"
+        );
+        // An inner join tested on edge normals runs as the engine's own
+        // operator, each candidate tested in place; others, as hash joins.
+        assert_eq!(text.contains("SpatialJoinExec"), on_normals, "{text}");
+        assert_eq!(text.contains("HashJoinExec"), !on_normals, "{text}");
+        let left = q.replace(" JOIN ", " LEFT JOIN ");
+        assert_eq!(
+            run(&spatial, &left, &[]).await,
+            run(&nested, &left, &[]).await
+        );
+        let text = spatial.explain(&left, false).await.unwrap();
+        assert!(
+            text.contains("HashJoinExec") && !text.contains("SpatialJoinExec"),
             "{text}"
         );
     }

@@ -39,16 +39,51 @@ pub fn encode(region: &Region) -> Option<Vec<u8>> {
 /// written (empty, or not whole edges).
 #[inline]
 pub fn contains(bytes: &[u8], v: Vec3) -> Result<bool, GeomError> {
+    check(bytes)?;
+    Ok(bytes
+        .chunks_exact(EDGE_BYTES)
+        .all(|edge| inside_edge(normal(edge), v)))
+}
+
+/// The edge normals [`encode`] wrote to `bytes`, appended to `out` (a buffer
+/// a caller testing many points against one polygon keeps); an error as
+/// [`contains`] gives. [`contains_decoded`] on them answers as [`contains`].
+pub fn decode(bytes: &[u8], out: &mut Vec<Vec3>) -> Result<(), GeomError> {
+    check(bytes)?;
+    out.extend(bytes.chunks_exact(EDGE_BYTES).map(normal));
+    Ok(())
+}
+
+/// True if the unit vector `v` is inside or on the convex polygon with the
+/// edge normals `normals` ([`decode`]'s): the same test as [`contains`],
+/// without reading bytes again for each point.
+#[inline]
+pub fn contains_decoded(normals: &[Vec3], v: Vec3) -> bool {
+    normals.iter().all(|&n| inside_edge(n, v))
+}
+
+/// Bytes [`encode`] can have written: at least three whole edges.
+#[inline]
+fn check(bytes: &[u8]) -> Result<(), GeomError> {
     if bytes.len() < 3 * EDGE_BYTES || bytes.len() % EDGE_BYTES != 0 {
         return Err(GeomError::NotEdgeNormals(bytes.len()));
     }
-    let component = |edge: &[u8], k: usize| {
-        f64::from_le_bytes(edge[8 * k..8 * k + 8].try_into().expect("8 bytes"))
-    };
-    Ok(bytes.chunks_exact(EDGE_BYTES).all(|edge| {
-        let n = Vec3::new(component(edge, 0), component(edge, 1), component(edge, 2));
-        n.dot(v) >= -ON_EDGE
-    }))
+    Ok(())
+}
+
+/// One edge's normal from its [`EDGE_BYTES`] bytes.
+#[inline]
+fn normal(edge: &[u8]) -> Vec3 {
+    let component =
+        |k: usize| f64::from_le_bytes(edge[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+    Vec3::new(component(0), component(1), component(2))
+}
+
+/// On the inner side of the edge's great circle, or on it within the
+/// boundary tolerance.
+#[inline]
+fn inside_edge(n: Vec3, v: Vec3) -> bool {
+    n.dot(v) >= -ON_EDGE
 }
 
 /// Bytes of a unit vector: x, y and z, little-endian doubles.
@@ -109,9 +144,13 @@ mod tests {
                 probes.push(Point::from_vector(a.vector().plus(b.vector()).normalized()));
             }
         }
+        let mut normals = Vec::new();
+        decode(&bytes, &mut normals).unwrap();
         for p in probes {
+            let inside = contains(&bytes, p.vector()).unwrap();
+            assert_eq!(inside, contains_decoded(&normals, p.vector()));
             assert_eq!(
-                contains(&bytes, p.vector()).unwrap(),
+                inside,
                 r.contains_vector(p.vector()),
                 "{text} at ({}, {})",
                 p.ra(),
@@ -164,6 +203,10 @@ mod tests {
         let v = Vec3::new(1.0, 0.0, 0.0);
         for bad in [&[][..], &[0u8; 24], &[0u8; 50], &[0u8; 48]] {
             assert_eq!(contains(bad, v), Err(GeomError::NotEdgeNormals(bad.len())));
+            assert_eq!(
+                decode(bad, &mut Vec::new()),
+                Err(GeomError::NotEdgeNormals(bad.len()))
+            );
         }
     }
 }

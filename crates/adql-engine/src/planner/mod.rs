@@ -18,8 +18,8 @@ mod spatial_join;
 mod spectral;
 
 pub use spatial_join::describe as describe_spatial_joins;
-pub use spatial_join::CollectSpatialBuildSide;
-pub(crate) use spatial_join::COLLECT_LEFT_AFTER;
+pub use spatial_join::SpatialJoinRule;
+pub(crate) use spatial_join::SPATIAL_JOIN_RULE_AFTER;
 mod units;
 
 use adql_syntax::ast::Query;

@@ -31,16 +31,16 @@ use datafusion::logical_expr::{
 
 use crate::udf::SkyCellFunction;
 
-mod collect_left;
 mod edge_normals;
 mod explain;
+mod physical;
 mod sky_filter;
 mod statistics;
 
-pub use collect_left::CollectSpatialBuildSide;
-pub(crate) use collect_left::AFTER as COLLECT_LEFT_AFTER;
 use edge_normals::with_edge_normals;
 pub use explain::describe;
+pub use physical::SpatialJoinRule;
+pub(crate) use physical::AFTER as SPATIAL_JOIN_RULE_AFTER;
 use sky_filter::sky_order_filter;
 use statistics::{column_max, keyed_density, scan_of, sky_key, table_rows};
 
